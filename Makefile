@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format validate serve-prod browser geodata bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+## Set up, then serve the map on http://$(HOST):$(PORT)/
+run: $(STAMP)
+	@echo "geoapp: open http://$(HOST):$(PORT)/"
+	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
+
+## Set up, then run the whole suite (lint, unit, API, browser and client tests).
+test: $(STAMP) browser
+	$(BIN)/ruff check geoapp tests tools bench
+	$(BIN)/ruff format --check geoapp tests tools bench
+	$(BIN)/geoapp validate
+	$(BIN)/python -m pytest
+
+## Headless Chromium for the browser tests (Debian's package; needs root or sudo).
+browser:
+	@sh tools/ensure_chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check geoapp tests tools bench
+
+format: $(STAMP)
+	$(BIN)/ruff format geoapp tests tools bench
+	$(BIN)/ruff check --fix geoapp tests tools bench
+
+validate: $(STAMP)
+	$(BIN)/geoapp validate
+
+## Production: gunicorn with 2 workers.
+serve-prod: $(STAMP)
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'geoapp:create_app()'
+
+## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
+geodata: $(STAMP)
+	$(BIN)/python tools/build_geodata.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,54 @@
+"""Configuration: defaults, then ``GEOAPP_*`` environment variables, then a test config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Where the layer files live.
+    "DATA_DIR": str(ROOT / "geodata"),
+    # Online tile layers are offered in the layer switcher only when this is on;
+    # the page then still opens on the bundled basemap unless DEFAULT_TILES names one.
+    "ONLINE_TILES": False,
+    # "" (bundled basemap), "osm" or "esri" (see geoapp.styles.TILE_PROVIDERS).
+    "DEFAULT_TILES": "",
+    # Seconds browsers and proxies may reuse layer JSON and pages before revalidating.
+    "CACHE_MAX_AGE": 300,
+    # Map page cache entries (one per distinct query).
+    "PAGE_CACHE_SIZE": 128,
+    "DEBUG": False,
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False, "": False}  # fmt: skip
+
+
+class ConfigError(ValueError):
+    """A GEOAPP_* variable has a value of the wrong kind."""
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read ``GEOAPP_<KEY>`` for every default key, converted to the default's type."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"GEOAPP_{key}")
+        if raw is None:
+            continue
+        if isinstance(default, bool):
+            if raw.strip().lower() not in _BOOL:
+                raise ConfigError(f"GEOAPP_{key}={raw!r}: use one of {', '.join(_BOOL)}")
+            config[key] = _BOOL[raw.strip().lower()]
+        elif isinstance(default, int):
+            try:
+                config[key] = int(raw)
+            except ValueError:
+                raise ConfigError(f"GEOAPP_{key}={raw!r}: must be a whole number") from None
+        else:
+            config[key] = raw
+    return config

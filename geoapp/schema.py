@@ -1,0 +1,231 @@
+"""The vocabularies and the feature property schema, defined once.
+
+The web map, the legend, the static export, the API and the validator all read
+these tables; nothing else spells out a sector, a status or a layer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+SECTORS: dict[str, str] = {
+    "energy": "Energy",
+    "security": "Security",
+    "trade": "Trade",
+}
+
+#: Global Energy Monitor's status vocabulary for infrastructure, plus three
+#: statuses for things that are not projects: dated events, zones and boundaries.
+STATUSES: dict[str, str] = {
+    "proposed": "Proposed",
+    "construction": "Under construction",
+    "operating": "Operating",
+    "shelved": "Shelved",
+    "cancelled": "Cancelled",
+    "mothballed": "Mothballed",
+    "retired": "Retired",
+    "event": "Event",
+    "area": "Area",
+    "boundary": "Boundary",
+}
+
+POINT = ("Point", "MultiPoint")
+LINE = ("LineString", "MultiLineString")
+POLYGON = ("Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer: one GeoJSON file in ``geodata/``."""
+
+    id: str
+    title: str
+    description: str
+    geometry_types: tuple[str, ...]
+    #: Thematic layers carry the articles' attributes and follow the sector toggles;
+    #: the basemap does neither.
+    thematic: bool = True
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.geojson"
+
+
+LAYERS: dict[str, Layer] = {
+    layer.id: layer
+    for layer in (
+        Layer(
+            "caspian",
+            "Caspian Sea",
+            "The sea itself and the zones at sea that the articles name.",
+            POLYGON,
+        ),
+        Layer(
+            "pipelines",
+            "Pipelines",
+            "Gas pipelines: Central Asia–Center, TAPI, Trans-Caspian and the projects on them.",
+            LINE,
+        ),
+        Layer("ports", "Ports", "The main Caspian sea ports.", POINT),
+        Layer(
+            "borders",
+            "Borders",
+            "Turkmenistan's land borders and coast, and the main crossings.",
+            LINE + POINT,
+        ),
+        Layer(
+            "naval_bases", "Naval bases", "Main Caspian bases of the five littoral states.", POINT
+        ),
+        Layer(
+            "corridors",
+            "Trade corridors",
+            "Rail links, shipping routes and customs points of the trade projects.",
+            LINE + POINT,
+        ),
+        Layer("events", "Events", "Dated events the articles report, where they happened.", POINT),
+        Layer(
+            "programmes",
+            "Programmes",
+            "Cooperation programmes with no single site, pinned at Ashgabat.",
+            POINT,
+        ),
+        Layer(
+            "basemap",
+            "Countries",
+            "Country polygons of the region from Natural Earth 1:50m (bundled basemap).",
+            POLYGON,
+            thematic=False,
+        ),
+    )
+}
+
+THEMATIC_LAYERS: tuple[str, ...] = tuple(k for k, v in LAYERS.items() if v.thematic)
+
+#: ISO 3166-1 alpha-3 codes used in ``country`` and their display names.
+COUNTRIES: dict[str, str] = {
+    "AFG": "Afghanistan",
+    "ARM": "Armenia",
+    "AZE": "Azerbaijan",
+    "CHN": "China",
+    "GEO": "Georgia",
+    "IND": "India",
+    "IRN": "Iran",
+    "KAZ": "Kazakhstan",
+    "KGZ": "Kyrgyzstan",
+    "PAK": "Pakistan",
+    "RUS": "Russia",
+    "TJK": "Tajikistan",
+    "TKM": "Turkmenistan",
+    "TUR": "Turkey",
+    "UZB": "Uzbekistan",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of the schema."""
+
+    name: str
+    type: str  # "str", "list[str]", "number", "int", "sources", "date", "isodate"
+    required: bool
+    description: str
+
+
+#: The property schema of every thematic feature, in display order.
+FIELDS: tuple[Field, ...] = (
+    Field("id", "str", True, "Stable id, unique across layers (lowercase, digits, hyphens)."),
+    Field("name", "str", True, "Display name."),
+    Field("layer", "str", True, "The layer id; equals the file it is in."),
+    Field("sector", "str", True, "Primary sector: energy, security or trade."),
+    Field("sectors", "list[str]", True, "Every sector that applies; includes `sector`."),
+    Field(
+        "status", "str", True, "Infrastructure status (GEM vocabulary), event, area or boundary."
+    ),
+    Field("summary", "str", True, "What the sources say about the place, in our own words."),
+    Field("objective", "str", False, "Objective or focus, as printed in the article's table."),
+    Field("expected_completion", "str", False, "Expected completion, as printed."),
+    Field("completion_date", "isodate", False, "`expected_completion` normalised to an ISO date."),
+    Field("expected_outcome", "str", False, "Expected outcome or benefit, as printed."),
+    Field("table_row", "str", False, "`table:row` of the article table this feature carries."),
+    Field("date", "date", False, "When an event happened: ISO 8601 date, month, year or interval."),
+    Field("country", "list[str]", False, "ISO 3166-1 alpha-3 codes of the countries concerned."),
+    Field("length_km", "number", False, "Pipeline or route length in km (public sources)."),
+    Field("capacity_bcm", "number", False, "Design capacity in billion cubic metres a year."),
+    Field("year_started", "int", False, "Year work began."),
+    Field("year_completed", "int", False, "Year work ended or the line opened."),
+    Field("notes", "str", False, "Ambiguities, article errors and how the geometry was chosen."),
+    Field(
+        "sources", "sources", True, "List of {article, section}: source id and where it says so."
+    ),
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+
+#: Properties of basemap (country) features.
+BASEMAP_FIELDS: tuple[str, ...] = ("id", "name", "layer", "iso_a3", "sources")
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+ISO_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+_QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+def normalise_completion(text: str) -> date:
+    """Turn an expected completion as printed ("Q4 2025", "Mid 2026", "by 2020") into a date.
+
+    The date is the latest day the words allow, so that "completed by" filters
+    never drop a project that may still finish on time.
+
+    Raises
+    ------
+    ValueError
+        If the text is in none of the forms the articles use.
+
+    Examples
+    --------
+    >>> normalise_completion("Q4 2025")
+    datetime.date(2025, 12, 31)
+    >>> normalise_completion("Mid 2026")
+    datetime.date(2026, 6, 30)
+    """
+    words = text.strip().lower().split()
+    if not words or not re.fullmatch(r"\d{4}", words[-1]):
+        raise ValueError(f"unrecognised expected completion {text!r}")
+    year = int(words[-1])
+    head = " ".join(words[:-1])
+    if head in ("", "end", "end of", "by", "late", "in"):
+        return date(year, 12, 31)
+    if head in ("mid", "mid-", "middle of"):
+        return date(year, 6, 30)
+    if head in ("early", "h1"):
+        return date(year, 6, 30)
+    if m := re.fullmatch(r"q([1-4])", head):
+        month, day = _QUARTER_END[int(m.group(1))]
+        return date(year, month, day)
+    raise ValueError(f"unrecognised expected completion {text!r}")
+
+
+def parse_iso_date(text: str) -> tuple[date, date]:
+    """Return the first and last day covered by an ISO 8601 date, month, year or interval."""
+    start, _, end = text.partition("/")
+    first, _ = _bounds(start)
+    _, last = _bounds(end or start)
+    if last < first:
+        raise ValueError(f"interval {text!r} ends before it starts")
+    return first, last
+
+
+def _bounds(text: str) -> tuple[date, date]:
+    if not ISO_DATE_RE.fullmatch(text):
+        raise ValueError(f"{text!r} is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 3:
+        d = date(*parts)
+        return d, d
+    if len(parts) == 2:
+        y, m = parts
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        return date(y, m, 1), date.fromordinal(nxt.toordinal() - 1)
+    return date(parts[0], 1, 1), date(parts[0], 12, 31)

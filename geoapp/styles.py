@@ -1,0 +1,204 @@
+"""The one place where attributes become style.
+
+Sector -> colour (Okabe–Ito, safe for the common colour-vision deficiencies),
+status -> dash pattern and opacity, capacity -> line width, layer -> point
+symbol. The web map (Leaflet path options and SVG symbols), the legend and the
+static export (matplotlib) all derive from the tables below.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from geoapp.schema import LAYERS, SECTORS, STATUSES
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+SECTOR_COLOURS: dict[str, str] = {
+    "energy": "#E69F00",  # orange
+    "security": "#0072B2",  # blue
+    "trade": "#009E73",  # bluish green
+}
+
+#: Dash pattern as on-off lengths in line widths (empty: solid), and opacity.
+STATUS_STYLES: dict[str, tuple[tuple[float, ...], float]] = {
+    "proposed": ((4, 3), 0.95),  # dashed
+    "construction": ((1, 2), 0.95),  # dotted
+    "operating": ((), 1.0),  # solid
+    "shelved": ((6, 2, 1, 2), 0.6),  # dash-dot
+    "cancelled": ((1, 4), 0.45),
+    "mothballed": ((6, 2, 1, 2), 0.45),
+    "retired": ((), 0.35),
+    "event": ((), 1.0),
+    "area": ((3, 2), 0.9),
+    "boundary": ((), 0.9),
+}
+
+#: Point symbol per layer (one shape each, so they read apart in greyscale too).
+LAYER_SYMBOLS: dict[str, str] = {
+    "ports": "square",
+    "naval_bases": "triangle",
+    "borders": "diamond",  # crossings
+    "corridors": "circle",  # customs points
+    "events": "star",
+    "programmes": "hexagon",
+}
+
+#: matplotlib marker for each symbol.
+MPL_MARKERS: dict[str, str] = {
+    "square": "s",
+    "triangle": "^",
+    "diamond": "D",
+    "circle": "o",
+    "star": "*",
+    "hexagon": "h",
+}
+
+BASEMAP_STYLE = {"fill": "#F2EFE9", "edge": "#9A9A9A", "water": "#CFE3F0", "label": "#555555"}
+CASPIAN_FILL_OPACITY = 0.25
+BASE_WIDTH = 2.5
+POINT_RADIUS = 7
+
+#: Optional online tile layers (off by default; see config ONLINE_TILES/DEFAULT_TILES).
+TILE_PROVIDERS: dict[str, str] = {
+    "osm": "OpenStreetMap.Mapnik",
+    "esri": "Esri.WorldImagery",
+}
+
+
+def line_width(props: dict) -> float:
+    """Width in pixels (or points): wider for larger capacity, where it is known."""
+    capacity = props.get("capacity_bcm")
+    if not capacity:
+        return BASE_WIDTH
+    return round(min(8.0, BASE_WIDTH + capacity / 10), 2)
+
+
+def dash_array(status: str, width: float) -> str | None:
+    """Leaflet/SVG ``dashArray`` for a status at a line width, or None for solid."""
+    pattern, _ = STATUS_STYLES[status]
+    if not pattern:
+        return None
+    return " ".join(f"{max(1.0, p * width):g}" for p in pattern)
+
+
+def mpl_dashes(status: str) -> tuple[int, tuple[float, ...]] | str:
+    """matplotlib linestyle for a status: the same pattern, in line widths."""
+    pattern, _ = STATUS_STYLES[status]
+    return (0, pattern) if pattern else "solid"
+
+
+@dataclass(frozen=True)
+class Style:
+    """Resolved style of one feature, in the terms both renderers share."""
+
+    colour: str
+    width: float
+    dash: str | None
+    opacity: float
+    fill_opacity: float
+    symbol: str | None
+    css_class: str
+
+    def leaflet(self) -> dict:
+        """Leaflet path options (also used for circle-style markers)."""
+        options = {
+            "color": self.colour,
+            "weight": self.width,
+            "opacity": self.opacity,
+            "fillColor": self.colour,
+            "fillOpacity": self.fill_opacity,
+            "className": self.css_class,
+        }
+        if self.dash:
+            options["dashArray"] = self.dash
+        return options
+
+
+def css_classes(props: dict) -> str:
+    """``feature layer-<id> sector-<s>...``: for theming and for the browser tests."""
+    sectors = props.get("sectors") or []
+    return " ".join(
+        ["feature", f"layer-{props['layer']}", *(f"sector-{s}" for s in sectors)]
+        + [f"status-{props['status']}"]
+    )
+
+
+def feature_style(props: dict) -> Style:
+    """Return the style of a thematic feature from its layer, sector, status and capacity."""
+    status = props["status"]
+    width = line_width(props)
+    _, opacity = STATUS_STYLES[status]
+    layer = props["layer"]
+    return Style(
+        colour=SECTOR_COLOURS[props["sector"]],
+        width=width,
+        dash=dash_array(status, width),
+        opacity=opacity,
+        fill_opacity=CASPIAN_FILL_OPACITY if layer == "caspian" else 0.85,
+        symbol=LAYER_SYMBOLS.get(layer),
+        css_class=css_classes(props),
+    )
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    key: str  # "sector:energy", "status:proposed" or "layer:ports"
+    label: str
+    count: int
+    colour: str | None = None
+    dash: str | None = None
+    symbol: str | None = None
+
+
+def legend(features: Iterable[dict]) -> list[LegendEntry]:
+    """Legend entries for exactly these GeoJSON features: sectors, statuses, symbols; counted."""
+    features = list(features)
+    props = [f["properties"] for f in features]
+    by_sector = Counter(s for p in props for s in p.get("sectors", ()))
+    by_status = Counter(p["status"] for p in props)
+    by_symbol = Counter(
+        f["properties"]["layer"]
+        for f in features
+        if f["geometry"]["type"].endswith("Point") and f["properties"]["layer"] in LAYER_SYMBOLS
+    )
+    entries = [
+        LegendEntry(f"sector:{s}", SECTORS[s], by_sector[s], colour=SECTOR_COLOURS[s])
+        for s in SECTORS
+        if by_sector[s]
+    ]
+    entries += [
+        LegendEntry(f"status:{s}", STATUSES[s], by_status[s], dash=dash_array(s, BASE_WIDTH) or "")
+        for s in STATUSES
+        if by_status[s]
+    ]
+    entries += [
+        LegendEntry(
+            f"layer:{layer}", _symbol_label(layer), by_symbol[layer], symbol=LAYER_SYMBOLS[layer]
+        )
+        for layer in LAYER_SYMBOLS
+        if by_symbol[layer]
+    ]
+    return entries
+
+
+def _symbol_label(layer: str) -> str:
+    return {"borders": "Border crossing", "corridors": "Customs point"}.get(
+        layer, LAYERS[layer].title.rstrip("s")
+    )
+
+
+def style_table() -> dict:
+    """Every style rule as plain JSON, for the browser (one source of truth)."""
+    return {
+        "sectors": {s: {"label": SECTORS[s], "colour": c} for s, c in SECTOR_COLOURS.items()},
+        "statuses": {
+            s: {"label": STATUSES[s], "dash": dash_array(s, BASE_WIDTH), "opacity": o}
+            for s, (_, o) in STATUS_STYLES.items()
+        },
+        "symbols": LAYER_SYMBOLS,
+        "layers": {k: {"title": v.title, "thematic": v.thematic} for k, v in LAYERS.items()},
+        "basemap": BASEMAP_STYLE,
+        "point_radius": POINT_RADIUS,
+    }

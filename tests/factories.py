@@ -1,0 +1,64 @@
+"""Small valid data directories, built in ``tmp_path``, for tests that change one thing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from geoapp.schema import LAYERS
+
+SOURCES = {
+    "rt-2025": {"kind": "article", "title": "Test article 2025"},
+    "ref": {"kind": "reference", "title": "Test reference", "url": "https://example.org/"},
+}
+
+GEOMETRIES = {
+    "Point": {"type": "Point", "coordinates": [52.97, 40.02]},
+    "LineString": {"type": "LineString", "coordinates": [[52.9, 40.0], [49.5, 40.2]]},
+    "Polygon": {
+        "type": "Polygon",
+        "coordinates": [[[50.0, 41.0], [52.0, 41.0], [52.0, 43.0], [50.0, 43.0], [50.0, 41.0]]],
+    },
+}
+
+
+def make_feature(layer: str, fid: str | None = None, geometry: dict | None = None, **props):
+    """A valid feature of ``layer``; keyword arguments override properties (None removes)."""
+    spec = LAYERS[layer]
+    if geometry is None:
+        geometry = GEOMETRIES[spec.geometry_types[0]]
+    fid = fid or f"{layer.replace('_', '-')}-one"
+    if spec.thematic:
+        base = {
+            "id": fid,
+            "name": f"{spec.title} one",
+            "layer": layer,
+            "sector": "energy",
+            "sectors": ["energy", "trade"],
+            "status": "operating",
+            "summary": "A feature for tests.",
+            "sources": [{"article": "rt-2025", "section": "Energy table"}],
+        }
+    else:
+        base = {
+            "id": fid,
+            "name": "Testland",
+            "layer": layer,
+            "iso_a3": "TKM",
+            "sources": [{"article": "ref", "section": "countries"}],
+        }
+    base.update(props)
+    base = {k: v for k, v in base.items() if v is not None}
+    return {"type": "Feature", "properties": base, "geometry": geometry}
+
+
+def write_data_dir(root: Path, layers: dict[str, list[dict]] | None = None, sources=None) -> Path:
+    """Write a data directory: every layer (one valid feature unless given) and sources.json."""
+    root.mkdir(parents=True, exist_ok=True)
+    layers = layers or {}
+    for layer_id, spec in LAYERS.items():
+        features = layers.get(layer_id, [make_feature(layer_id)])
+        doc = {"type": "FeatureCollection", "features": features}
+        (root / spec.filename).write_text(json.dumps(doc), encoding="utf-8")
+    (root / "sources.json").write_text(json.dumps(SOURCES if sources is None else sources))
+    return root
