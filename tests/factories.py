@@ -22,17 +22,17 @@ GEOMETRIES = {
 }
 
 
-def make_feature(layer: str, fid: str | None = None, geometry: dict | None = None, **props):
+def make_feature(layer_id: str, fid: str | None = None, geometry: dict | None = None, **props):
     """A valid feature of ``layer``; keyword arguments override properties (None removes)."""
-    spec = LAYERS[layer]
+    spec = LAYERS[layer_id]
     if geometry is None:
         geometry = GEOMETRIES[spec.geometry_types[0]]
-    fid = fid or f"{layer.replace('_', '-')}-one"
+    fid = fid or f"{layer_id.replace('_', '-')}-one"
     if spec.thematic:
         base = {
             "id": fid,
             "name": f"{spec.title} one",
-            "layer": layer,
+            "layer": layer_id,
             "sector": "energy",
             "sectors": ["energy", "trade"],
             "status": "operating",
@@ -43,7 +43,7 @@ def make_feature(layer: str, fid: str | None = None, geometry: dict | None = Non
         base = {
             "id": fid,
             "name": "Testland",
-            "layer": layer,
+            "layer": layer_id,
             "iso_a3": "TKM",
             "sources": [{"article": "ref", "section": "countries"}],
         }
