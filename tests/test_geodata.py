@@ -1,0 +1,241 @@
+"""The bundled data: every item of the two articles, placed where it really is."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import Point, shape
+
+from geoapp.config import ROOT
+from geoapp.datadoc import render_data_readme
+from geoapp.schema import LAYERS
+
+ARTICLES = ROOT.parent / "shared" / "articles"
+GEOD = Geod(ellps="WGS84")
+
+#: The first article's three tables, row by row, as printed (figures exactly).
+TABLE_ROWS = {
+    "energy:TurkmenGas Upgrade": ("Increase pipeline capacity by 30%", "Q4 2025", None),
+    "energy:Caspian Offshore Joint Drilling": ("Explore new gas fields", "Mid 2026", None),
+    "energy:Green Energy Retrofit": ("Reduce emissions by 15%", "End 2025", None),
+    "security:Border Security": ("Joint patrols and surveillance", None, "Reduced smuggling activities"),
+    "security:Maritime Safety": ("Casual Sea region monitoring", None, "Protection of energy assets"),
+    "security:Cyber Defense": ("Information sharing & drills", None, "Enhanced response to cyber threats"),
+    "trade:Turkmenistan-Russia Rail Link Upgrade": (None, "2026", "25% faster transit time"),
+    "trade:Digital Customs Platform": (None, "2025", "50% reduction in clearance delays"),
+    "trade:Aktau Port Expansion": (None, "2027", "30% increase in cargo capacity"),
+}  # fmt: skip
+
+#: Reference positions (lon, lat) of places, from their Wikipedia infoboxes.
+REFERENCE = {
+    "Aktau": (51.17, 43.65), "Turkmenbashi": (52.97, 40.02), "Makhachkala": (47.50, 42.98),
+    "Astrakhan": (48.04, 46.35), "Bandar Anzali": (49.46, 37.47), "Kaspiysk": (47.64, 42.88),
+    "Herat": (62.20, 34.35), "Kandahar": (65.71, 31.61), "Quetta": (67.00, 30.18),
+    "Multan": (71.47, 30.20), "Fazilka": (74.03, 30.40), "Beyneu": (55.20, 45.32),
+    "Khiva": (60.36, 41.38), "Ashgabat": (58.38, 37.95), "Zhanaozen": (52.80, 43.34),
+    "Serhetabat": (62.34, 35.28),
+}  # fmt: skip
+
+#: Points that must lie within 5 km of a reference position.
+POINTS_AT = {
+    "port-aktau": "Aktau", "port-turkmenbashi": "Turkmenbashi",
+    "port-makhachkala": "Makhachkala", "port-astrakhan": "Astrakhan",
+    "port-bandar-anzali": "Bandar Anzali", "naval-kaspiysk": "Kaspiysk",
+    "naval-astrakhan": "Astrakhan", "naval-bandar-anzali": "Bandar Anzali",
+    "naval-turkmenbashi": "Turkmenbashi", "naval-makhachkala": "Makhachkala",
+    "naval-aktau": "Aktau",
+}  # fmt: skip
+
+#: Routes and the towns they must pass within 25 km of.
+ROUTES_THROUGH = {
+    "pipeline-tapi": ["Serhetabat", "Herat", "Kandahar", "Quetta", "Multan", "Fazilka"],
+    "pipeline-cac-main": ["Khiva", "Beyneu"],
+    "pipeline-cac-3-coastal": ["Zhanaozen", "Beyneu"],
+    "corridor-rail-link": ["Zhanaozen", "Beyneu", "Astrakhan"],
+}
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return GEOD.inv(a[0], a[1], b[0], b[1])[2] / 1000
+
+
+def distance_to_line_km(point: tuple[float, float], geom) -> float:
+    nearest = shapely.ops.nearest_points(geom, Point(point))[0]
+    return km(point, (nearest.x, nearest.y))
+
+
+def props_of(catalog, fid):
+    feature = catalog.feature(fid)
+    assert feature is not None, f"missing feature {fid}"
+    return feature["properties"]
+
+
+def test_every_layer_is_non_empty(catalog):
+    for layer_id in LAYERS:
+        assert catalog.layers[layer_id].features, layer_id
+
+
+def test_ids_are_unique_across_layers(catalog):
+    ids = [f["properties"]["id"] for d in catalog.layers.values() for f in d.features]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("row", TABLE_ROWS)
+def test_every_table_row_is_on_the_map_with_its_exact_figures(catalog, row):
+    carriers = [
+        f["properties"]
+        for d in catalog.layers.values()
+        for f in d.features
+        if f["properties"].get("table_row") == row
+    ]
+    assert len(carriers) == 1, f"{row}: carried by {len(carriers)} features"
+    props = carriers[0]
+    objective, completion, outcome = TABLE_ROWS[row]
+    assert props.get("objective") == objective
+    assert props.get("expected_completion") == completion
+    assert props.get("expected_outcome") == outcome
+    assert props["sector"] == row.split(":")[0]
+    assert any(s["article"] == "rt-2025" for s in props["sources"])
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the articles are not beside the checkout")
+def test_table_rows_match_the_article_as_printed():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt"))
+    printed = set()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and not set(cells[0]) <= {"-"}:
+            printed.add(tuple(cells))
+    for row, figures in TABLE_ROWS.items():
+        expected = (row.split(":", 1)[1], *[f for f in figures if f is not None])
+        assert expected in printed, expected
+
+
+@pytest.mark.parametrize(
+    "fid",
+    ["caspian-sea", "area-dostluk-field", "area-itera-block-21", "area-maritime-safety",
+     "pipeline-cac-main", "pipeline-cac-3-coastal", "pipeline-tapi", "pipeline-trans-caspian",
+     "port-turkmenbashi", "port-aktau", "port-kuryk", "port-makhachkala", "port-astrakhan",
+     "port-olya", "port-baku-alat", "port-bandar-anzali", "port-amirabad",
+     "border-tkm-afg", "border-tkm-irn", "border-tkm-uzb", "border-tkm-kaz",
+     "crossing-serhetabat-torghundi", "crossing-imamnazar-aqina",
+     "naval-kaspiysk", "naval-astrakhan", "naval-makhachkala", "naval-turkmenbashi",
+     "naval-baku-puta", "naval-bandar-anzali", "naval-aktau",
+     "event-2012-turkmen-naval-drill", "event-2013-itera-drilling",
+     "event-2017-10-02-ashgabat-visit", "event-2016-06-kremlin-training-arms",
+     "event-1999-2000-ashgabat-afghan-talks", "event-2017-03-ismail-khan-tapi-statement"],
+)  # fmt: skip
+def test_each_named_place_is_present_and_sourced(catalog, fid):
+    props = props_of(catalog, fid)
+    assert props["summary"]
+    assert props["sources"]
+
+
+def test_the_second_articles_items_cite_it(catalog):
+    for fid in ("naval-kaspiysk", "naval-turkmenbashi", "event-2012-turkmen-naval-drill",
+                "event-2013-itera-drilling", "border-tkm-afg", "pipeline-trans-caspian"):  # fmt: skip
+        assert any(s["article"] == "diplomat-2017" for s in props_of(catalog, fid)["sources"])
+    assert props_of(catalog, "naval-kaspiysk")["expected_completion"] == "by 2020"
+
+
+def test_events_have_the_dates_the_article_gives(catalog):
+    dates = {
+        p["id"]: p["date"] for p in (f["properties"] for f in catalog.layers["events"].features)
+    }
+    assert dates["event-2017-10-02-ashgabat-visit"] == "2017-10-02"
+    assert dates["event-2012-turkmen-naval-drill"].startswith("2012-09")
+    assert dates["event-2016-06-kremlin-training-arms"].startswith("2016-06")
+    assert dates["event-2017-03-ismail-khan-tapi-statement"].startswith("2017-03")
+    assert dates["event-1999-2000-ashgabat-afghan-talks"] == "1999/2000"
+
+
+def test_article_errors_are_kept_and_noted(catalog):
+    maritime = props_of(catalog, "area-maritime-safety")
+    assert maritime["objective"] == "Casual Sea region monitoring"
+    assert "Caspian" in maritime["notes"]
+    aktau = props_of(catalog, "port-aktau")
+    assert aktau["country"] == ["KAZ"] and "Kazakhstan" in aktau["notes"]
+
+
+@pytest.mark.parametrize(("fid", "place"), POINTS_AT.items())
+def test_points_lie_within_5_km_of_the_real_place(catalog, fid, place):
+    geom = shape(catalog.feature(fid)["geometry"])
+    assert km((geom.x, geom.y), REFERENCE[place]) <= 5
+
+
+@pytest.mark.parametrize(("fid", "towns"), ROUTES_THROUGH.items())
+def test_routes_pass_within_25_km_of_every_town_they_serve(catalog, fid, towns):
+    geom = shape(catalog.feature(fid)["geometry"])
+    for town in towns:
+        assert distance_to_line_km(REFERENCE[town], geom) <= 25, town
+
+
+def test_tapi_runs_through_its_four_countries_in_order(catalog):
+    tapi = shape(catalog.feature("pipeline-tapi")["geometry"])
+    countries = {f["properties"]["iso_a3"]: shape(f["geometry"])
+                 for f in catalog.layers["basemap"].features}  # fmt: skip
+    start, end = Point(tapi.coords[0]), Point(tapi.coords[-1])
+    assert countries["TKM"].contains(start) and countries["IND"].contains(end)
+    for code in ("AFG", "PAK"):
+        assert tapi.intersects(countries[code])
+    assert props_of(catalog, "pipeline-tapi")["country"] == ["TKM", "AFG", "PAK", "IND"]
+
+
+def test_crossings_sit_on_their_border(catalog):
+    for fid, border in (("crossing-serhetabat-torghundi", "border-tkm-afg"),
+                        ("crossing-imamnazar-aqina", "border-tkm-afg")):  # fmt: skip
+        point = shape(catalog.feature(fid)["geometry"])
+        assert (
+            distance_to_line_km((point.x, point.y), shape(catalog.feature(border)["geometry"])) <= 5
+        )
+
+
+def test_caspian_area_is_within_3_percent_of_the_reference(catalog):
+    sea = shape(catalog.feature("caspian-sea")["geometry"])
+    area = abs(GEOD.geometry_area_perimeter(sea)[0]) / 1e6
+    includes_kbg = sea.contains(Point(53.5, 41.3))
+    reference = 386_000 if includes_kbg else 371_000
+    assert abs(area / reference - 1) <= 0.03, area
+
+
+def test_areas_at_sea_lie_in_the_caspian(catalog):
+    sea = shape(catalog.feature("caspian-sea")["geometry"]).buffer(0.05)
+    for feature in catalog.layers["caspian"].features:
+        assert sea.contains(shape(feature["geometry"])), feature["properties"]["id"]
+
+
+def test_basemap_covers_the_region(catalog):
+    codes = {f["properties"]["iso_a3"] for f in catalog.layers["basemap"].features}
+    assert {"RUS", "KAZ", "TKM", "UZB", "AZE", "IRN", "AFG", "PAK", "IND", "GEO", "ARM",
+            "TJK", "KGZ", "TUR", "CHN"} <= codes  # fmt: skip
+
+
+def test_every_fact_from_elsewhere_names_a_registered_source(catalog):
+    for data in catalog.layers.values():
+        for feature in data.features:
+            for source in feature["properties"]["sources"]:
+                assert source["article"] in catalog.sources
+
+
+def test_the_data_readme_is_generated_from_the_data(catalog):
+    committed = (Path(catalog.data_dir) / "README.md").read_text(encoding="utf-8")
+    assert committed == render_data_readme(catalog), "run: make geodata"
+
+
+def test_no_sentence_is_copied_from_the_articles():
+    if not ARTICLES.is_dir():
+        pytest.skip("the articles are not beside the checkout")
+    words = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+    def shingles(text: str) -> set[str]:
+        ws = words.findall(text.lower())
+        return {" ".join(ws[i : i + 9]) for i in range(len(ws) - 8)}
+
+    source = set().union(*(shingles(p.read_text()) for p in ARTICLES.glob("*.txt")))
+    for path in [*Path(ROOT / "geodata").rglob("*.*")]:
+        if path.suffix in (".json", ".geojson", ".toml", ".md"):
+            assert not shingles(path.read_text(encoding="utf-8")) & source, path
