@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
+CODE   := geoapp tests tools $(wildcard bench)
 
 .PHONY: run test lint format validate serve-prod browser geodata bench clean
 
@@ -21,8 +22,8 @@ run: $(STAMP)
 
 ## Set up, then run the whole suite (lint, unit, API, browser and client tests).
 test: $(STAMP) browser
-	$(BIN)/ruff check geoapp tests tools bench
-	$(BIN)/ruff format --check geoapp tests tools bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
 	$(BIN)/python -m pytest
 
@@ -31,11 +32,11 @@ browser:
 	@sh tools/ensure_chromium.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check geoapp tests tools bench
+	$(BIN)/ruff check $(CODE)
 
 format: $(STAMP)
-	$(BIN)/ruff format geoapp tests tools bench
-	$(BIN)/ruff check --fix geoapp tests tools bench
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 validate: $(STAMP)
 	$(BIN)/geoapp validate
