@@ -8,6 +8,7 @@ one-line messages that ``geoapp validate`` prints, never with a traceback.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,15 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geoapp.schema import LAYERS, SECTORS, STATUSES, Layer
+from geoapp.schema import (
+    BASEMAP_FIELDS,
+    COUNTRIES,
+    FIELDS,
+    LAYERS,
+    SECTORS,
+    STATUSES,
+    Layer,
+)
 from geoapp.validate import Problem, format_problems, load_sources, read_layer_file, validate_dir
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,16 @@ class QueryError(ValueError):
         self.value = value
         self.valid = valid if isinstance(valid, str) else ", ".join(valid)
         super().__init__(f"invalid {parameter} {value!r}; valid: {self.valid}")
+
+
+class NotFoundError(LookupError):
+    """A path names a layer or feature that does not exist (404), with the valid ids."""
+
+    def __init__(self, what: str, value: object, valid: Iterable[str] | str):
+        self.what = what
+        self.value = value
+        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
+        super().__init__(f"no {what} {value!r}; valid: {self.valid}")
 
 
 @dataclass
@@ -201,3 +220,97 @@ def check_values(parameter: str, values: Iterable[str], valid: Iterable[str]) ->
         if value not in valid:
             raise QueryError(parameter, value, valid)
     return values
+
+
+# -- request parsing and property filters (shared by /api and /ogc) -------------
+
+BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"
+
+
+def parse_bbox(raw: str, *, allow_3d: bool = False) -> BBox:
+    """Parse ``minlon,minlat,maxlon,maxlat`` (or six numbers with heights when ``allow_3d``).
+
+    Raises QueryError for anything else, including NaN, infinities, inverted or
+    out-of-range corners, so that no malformed box reaches the spatial index.
+    """
+    try:
+        values = tuple(float(v) for v in raw.split(","))
+    except ValueError:
+        raise QueryError("bbox", raw, BBOX_HINT) from None
+    if len(values) == 6 and allow_3d:
+        values = (values[0], values[1], values[3], values[4])
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise QueryError("bbox", raw, BBOX_HINT)
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise QueryError("bbox", raw, BBOX_HINT)
+    return minx, miny, maxx, maxy
+
+
+def queryables(layer: Layer) -> dict[str, str]:
+    """Map each property a client may filter ``layer`` on to its schema type.
+
+    Free text (summary, notes) and the nested ``sources`` are left out: equality
+    on them is never what a client means.
+    """
+    if not layer.thematic:
+        return {name: "str" for name in BASEMAP_FIELDS if name != "sources"}
+    skip = {"summary", "notes", "sources"}
+    return {f.name: f.type for f in FIELDS if f.name not in skip}
+
+
+#: Vocabularies a filter value must come from, by property name.
+VOCABULARIES: dict[str, Iterable[str]] = {
+    "sector": SECTORS,
+    "sectors": SECTORS,
+    "status": STATUSES,
+    "country": COUNTRIES,
+    "iso_a3": COUNTRIES,
+    "layer": LAYERS,
+}
+
+
+def match_properties(
+    features: Sequence[dict], rows: Iterable[int], where: dict[str, str], layer: Layer
+) -> list[int]:
+    """Keep the rows whose properties equal every ``where`` value.
+
+    List properties (``sectors``, ``country``) match when they contain the
+    value; numbers compare as numbers. Unknown properties or values outside a
+    vocabulary raise QueryError with the valid ones.
+    """
+    fields = queryables(layer)
+    tests = []
+    for name, raw in where.items():
+        if name not in fields:
+            raise QueryError("property", name, fields)
+        kind = fields[name]
+        if name in VOCABULARIES:
+            check_values(name, [raw], VOCABULARIES[name])
+        if kind in ("number", "int"):
+            try:
+                wanted: object = float(raw)
+            except ValueError:
+                raise QueryError(name, raw, "a number") from None
+            if not math.isfinite(wanted):
+                raise QueryError(name, raw, "a finite number")
+        else:
+            wanted = raw
+        tests.append((name, kind, wanted))
+
+    def keep(props: dict) -> bool:
+        for name, kind, wanted in tests:
+            value = props.get(name)
+            if value is None:
+                return False
+            if kind == "list[str]":
+                if wanted not in value:
+                    return False
+            elif kind in ("number", "int"):
+                if float(value) != wanted:
+                    return False
+            elif str(value) != wanted:
+                return False
+        return True
+
+    return [i for i in rows if keep(features[i]["properties"])]

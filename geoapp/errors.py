@@ -11,7 +11,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geoapp.catalog import QueryError
+from geoapp.catalog import NotFoundError, QueryError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def bad_query(exc: QueryError):
         return error_response(400, "Bad request", str(exc), exc.valid)
+
+    @app.errorhandler(NotFoundError)
+    def not_found(exc: NotFoundError):
+        return error_response(404, "Not found", str(exc), exc.valid)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

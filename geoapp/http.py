@@ -46,3 +46,20 @@ def send_body(
     if cors:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def cors(response: Response) -> Response:
+    """Let any origin read GET answers, and answer CORS preflight for GET.
+
+    Registered with ``after_request`` on the API blueprints, so that errors and
+    automatic OPTIONS answers carry the headers too, not only ``send_body``'s.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Encoding"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        asked = request.headers.get("Access-Control-Request-Headers")
+        response.headers["Access-Control-Allow-Headers"] = asked or "Accept, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response

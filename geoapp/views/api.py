@@ -8,11 +8,13 @@ from datetime import date
 from flask import Blueprint, request
 
 from geoapp import get_catalog
-from geoapp.catalog import QueryError
-from geoapp.http import send_body
+from geoapp.catalog import NotFoundError, QueryError
+from geoapp.catalog import parse_bbox as catalog_bbox
+from geoapp.http import cors, send_body
 from geoapp.schema import FIELD_NAMES, SECTORS, STATUSES
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+bp.after_request(cors)
 
 FILTERS = ("sector", "status", "bbox", "completed_by", "q")
 
@@ -34,19 +36,7 @@ def parse_list(name: str, valid) -> list[str] | None:
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     """Parse ``minlon,minlat,maxlon,maxlat``; raise QueryError when malformed."""
-    if raw is None:
-        return None
-    hint = "minlon,minlat,maxlon,maxlat in degrees"
-    try:
-        values = tuple(float(v) for v in raw.split(","))
-    except ValueError:
-        raise QueryError("bbox", raw, hint) from None
-    if len(values) != 4 or not all(v == v and abs(v) != float("inf") for v in values):
-        raise QueryError("bbox", raw, hint)
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise QueryError("bbox", raw, hint)
-    return values
+    return None if raw is None else catalog_bbox(raw)
 
 
 def parse_date(name: str) -> date | None:
@@ -87,7 +77,8 @@ def layers():
 def layer(layer_id: str):
     """One layer as a GeoJSON FeatureCollection, filtered by the query string."""
     catalog = get_catalog()
-    catalog.layer(layer_id)
+    if layer_id not in catalog.layers:
+        raise NotFoundError("layer", layer_id, catalog.layers)
     unknown = sorted(set(request.args) - set(FILTERS))
     if unknown:
         raise QueryError("parameter", unknown[0], FILTERS)

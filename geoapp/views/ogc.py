@@ -1,5 +1,74 @@
-"""OGC API – Features under ``/ogc`` (issue 5)."""
+"""OGC API – Features under ``/ogc``: a thin adapter from Flask to ``geoapp.ogc``."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from geoapp import get_catalog, ogc
+from geoapp.http import cors, send_body
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+bp.after_request(cors)
+
+
+def _base() -> str:
+    return request.url_root.rstrip("/") + "/ogc"
+
+
+def _format() -> str:
+    best = request.accept_mimetypes.best_match([ogc.JSON, ogc.GEOJSON, ogc.HTML])
+    return ogc.negotiate(request.args.get("f"), best == ogc.HTML)
+
+
+def _send(answer: ogc.Answer) -> Response:
+    headers, _status, content = answer
+    headers = dict(headers)
+    response = send_body(content, headers.pop("Content-Type"), etag=headers.pop("ETag", None))
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    response.headers.update(headers)
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    """Landing page."""
+    return _send(ogc.landing(get_catalog(), _base(), request.args, _format()))
+
+
+@bp.get("/conformance")
+def conformance():
+    """Conformance classes."""
+    return _send(ogc.conformance(get_catalog(), _base(), request.args, _format()))
+
+
+@bp.get("/api")
+def api():
+    """The OpenAPI document."""
+    return _send(ogc.api_description(get_catalog(), _base(), request.args))
+
+
+@bp.get("/collections")
+def collections():
+    """Every collection."""
+    return _send(ogc.collections(get_catalog(), _base(), request.args, _format()))
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    """One collection."""
+    return _send(ogc.collection(get_catalog(), _base(), collection_id, request.args, _format()))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """A page of features."""
+    catalog = get_catalog()
+    return _send(ogc.items(catalog, _base(), collection_id, request.args, _format()))
+
+
+@bp.get("/collections/<collection_id>/items/<path:feature_id>")
+def item(collection_id: str, feature_id: str):
+    """One feature."""
+    catalog = get_catalog()
+    return _send(ogc.item(catalog, _base(), collection_id, feature_id, request.args, _format()))

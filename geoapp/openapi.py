@@ -1,0 +1,197 @@
+"""The OpenAPI 3.0 document of ``/ogc``, generated from the schema, never written by hand.
+
+One path per collection, as pygeoapi does, so that each ``items`` operation
+lists the property filters its layer accepts, with the vocabularies as enums;
+a new layer or field in ``geoapp.schema`` appears here with no edit.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from geoapp.catalog import VOCABULARIES, queryables
+from geoapp.ogc import CONFORMANCE, GEOJSON, HTML, ITEM_PARAMETERS, JSON, LIMIT_DEFAULT, LIMIT_MAX
+from geoapp.schema import FIELDS, LAYERS, Layer
+
+_TYPES = {
+    "str": {"type": "string"},
+    "list[str]": {"type": "string"},
+    "number": {"type": "number"},
+    "int": {"type": "integer"},
+    "isodate": {"type": "string", "format": "date"},
+    "date": {"type": "string"},
+}
+
+PARAMETERS = {
+    "f": {
+        "name": "f",
+        "in": "query",
+        "description": "The format of the answer; overrides the Accept header.",
+        "required": False,
+        "schema": {"type": "string", "enum": ["json", "html"]},
+    },
+    "bbox": {
+        "name": "bbox",
+        "in": "query",
+        "description": "Only features that intersect the box: minlon,minlat,maxlon,maxlat (CRS84).",
+        "required": False,
+        "style": "form",
+        "explode": False,
+        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+    },
+    "limit": {
+        "name": "limit",
+        "in": "query",
+        "description": f"Features per page (default {LIMIT_DEFAULT}, at most {LIMIT_MAX}).",
+        "required": False,
+        "style": "form",
+        "explode": False,
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": LIMIT_MAX,
+            "default": LIMIT_DEFAULT,
+        },
+    },
+    "offset": {
+        "name": "offset",
+        "in": "query",
+        "description": "How many matching features to skip (paging; follow the `next` link).",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
+    "datetime": {
+        "name": "datetime",
+        "in": "query",
+        "description": "RFC 3339 instant or interval (`..` for an open end), matched to `date`.",
+        "required": False,
+        "schema": {"type": "string"},
+    },
+    "featureId": {
+        "name": "featureId",
+        "in": "path",
+        "description": "The feature's `id` property.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+}
+
+_ERRORS = {
+    "400": {"$ref": "#/components/responses/Error"},
+    "404": {"$ref": "#/components/responses/Error"},
+}
+
+
+def _ok(description: str, *types: str) -> dict:
+    content = {t: {"schema": {"type": "object"}} for t in types}
+    return {"200": {"description": description, "content": content}, **_ERRORS}
+
+
+def _get(summary: str, operation_id: str, responses: dict, parameters: list | None = None) -> dict:
+    params = [{"$ref": "#/components/parameters/f"}, *(parameters or [])]
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation_id,
+            "parameters": params,
+            "responses": responses,
+        }
+    }
+
+
+def property_parameters(layer: Layer) -> list[dict]:
+    """One query parameter per queryable property of ``layer``, typed from the schema."""
+    descriptions = {f.name: f.description for f in FIELDS}
+    out = []
+    for name, kind in queryables(layer).items():
+        schema = dict(_TYPES.get(kind, {"type": "string"}))
+        if name in VOCABULARIES:
+            schema["enum"] = list(VOCABULARIES[name])
+        out.append(
+            {
+                "name": name,
+                "in": "query",
+                "description": descriptions.get(name, name)
+                + (" Lists match when they contain the value." if kind == "list[str]" else ""),
+                "required": False,
+                "schema": schema,
+            }
+        )
+    return out
+
+
+@lru_cache(maxsize=8)
+def document(base: str) -> dict:
+    """Return the OpenAPI 3.0 document for the service at ``base`` (e.g. ``http://h/ogc``)."""
+    paths = {
+        "/": _get("Landing page", "getLandingPage", _ok("Links to the API", JSON, HTML)),
+        "/conformance": _get(
+            "Conformance classes", "getConformance", _ok("conformsTo", JSON, HTML)
+        ),
+        "/api": {
+            "get": {
+                "summary": "This document",
+                "operationId": "getApi",
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI document",
+                        "content": {"application/vnd.oai.openapi+json;version=3.0": {}},
+                    }
+                },
+            }
+        },
+        "/collections": _get("The collections", "getCollections", _ok("Collections", JSON, HTML)),
+    }
+    for layer in LAYERS.values():
+        url = f"/collections/{layer.id}"
+        items_params = [{"$ref": f"#/components/parameters/{p}"} for p in ITEM_PARAMETERS[1:]]
+        paths[url] = _get(
+            f"The {layer.title} collection",
+            f"describe_{layer.id}",
+            _ok(layer.description, JSON, HTML),
+        )
+        paths[f"{url}/items"] = _get(
+            f"Features of {layer.title}",
+            f"get_{layer.id}_items",
+            _ok("A page of features", GEOJSON, HTML),
+            items_params + property_parameters(layer),
+        )
+        paths[f"{url}/items/{{featureId}}"] = _get(
+            f"One feature of {layer.title}",
+            f"get_{layer.id}_item",
+            _ok("A feature", GEOJSON, HTML),
+            [{"$ref": "#/components/parameters/featureId"}],
+        )
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "geoapp OGC API – Features",
+            "version": "1.0.0",
+            "description": "Curated layers of Russia–Turkmenistan cooperation in the Caspian "
+            "region. Conforms to: " + ", ".join(CONFORMANCE),
+            "license": {"name": "MIT"},
+        },
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": {
+            "parameters": PARAMETERS,
+            "responses": {
+                "Error": {
+                    "description": "A bad request (400) or an unknown collection or feature (404)",
+                    "content": {JSON: {"schema": {"$ref": "#/components/schemas/exception"}}},
+                }
+            },
+            "schemas": {
+                "exception": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {
+                        "code": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "valid": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
+        },
+    }
