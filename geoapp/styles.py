@@ -45,6 +45,16 @@ LAYER_SYMBOLS: dict[str, str] = {
     "programmes": "hexagon",
 }
 
+#: SVG outline of each symbol in a 20 x 20 box: the web map's point icons and its legend.
+SYMBOL_PATHS: dict[str, str] = {
+    "square": "M4 4H16V16H4Z",
+    "triangle": "M10 2L18.5 17H1.5Z",
+    "diamond": "M10 1L19 10L10 19L1 10Z",
+    "circle": "M10 3A7 7 0 1 1 9.99 3Z",
+    "star": "M10 1L12.6 7.2L19.5 7.6L14.2 12L15.9 19L10 15.2L4.1 19L5.8 12L0.5 7.6L7.4 7.2Z",
+    "hexagon": "M5.5 2H14.5L19 10L14.5 18H5.5L1 10Z",
+}
+
 #: matplotlib marker for each symbol.
 MPL_MARKERS: dict[str, str] = {
     "square": "s",
@@ -114,6 +124,24 @@ class Style:
         if self.dash:
             options["dashArray"] = self.dash
         return options
+
+
+def svg_symbol(
+    symbol: str,
+    colour: str,
+    *,
+    size: int = 2 * POINT_RADIUS + 6,
+    dash: str | None = None,
+    opacity: float = 1.0,
+) -> str:
+    """An inline SVG of a point symbol, filled with the sector colour, outlined by status."""
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="-1 -1 22 22" aria-hidden="true"><path d="{SYMBOL_PATHS[symbol]}" '
+        f'fill="{colour}" fill-opacity="{opacity:g}" stroke="#222" stroke-width="1.5"'
+        f"{dash_attr}/></svg>"
+    )
 
 
 def css_classes(props: dict) -> str:
@@ -198,6 +226,8 @@ def style_table() -> dict:
             for s, (_, o) in STATUS_STYLES.items()
         },
         "symbols": LAYER_SYMBOLS,
+        "symbol_paths": SYMBOL_PATHS,
+        "symbol_labels": {layer: _symbol_label(layer) for layer in LAYER_SYMBOLS},
         "layers": {k: {"title": v.title, "thematic": v.thematic} for k, v in LAYERS.items()},
         "basemap": BASEMAP_STYLE,
         "point_radius": POINT_RADIUS,

@@ -1,0 +1,129 @@
+/* geoapp map page, part 1 of 3: data. Loads the layers and keeps the feature registry.
+ *
+ * folium's script calls geoapp.register(), geoapp.fetchInto() and
+ * geoapp.onEachFeature() as it builds the map; geoapp-ui.js calls start() last.
+ */
+"use strict";
+
+window.geoapp = (function () {
+  const api = {};
+  /** Every thematic feature drawn: {feature, layer, layerId, sectors}. */
+  api.entries = [];
+  /** Leaflet GeoJSON layer of each thematic layer id. */
+  api.groups = {};
+  /** Fetches still running; start() waits for them. */
+  api.pending = [];
+  const fetches = {};
+  let settingsCache = null;
+
+  /** The page settings: one JSON blob written by the server. */
+  api.settings = function () {
+    if (settingsCache === null) {
+      settingsCache = JSON.parse(document.getElementById("geoapp-settings").textContent);
+    }
+    return settingsCache;
+  };
+
+  /** Fetch a GeoJSON document once, however many layers draw from it. */
+  api.fetchJSON = function (url) {
+    if (!fetches[url]) {
+      fetches[url] = fetch(url, { headers: { Accept: "application/geo+json" } }).then((r) => {
+        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+        return r.json();
+      });
+    }
+    return fetches[url];
+  };
+
+  /** A thematic layer: remember it and, when served, fetch its features into it. */
+  api.register = function (group, layerId, url) {
+    api.groups[layerId] = group;
+    if (url) {
+      api.pending.push(
+        api.fetchJSON(url).then((doc) => {
+          group.addData(doc);
+          if (api.started) api.apply();
+        })
+      );
+    }
+  };
+
+  /** A basemap part: fetch ``url`` and draw only the features whose id is in ``ids``. */
+  api.fetchInto = function (group, url, ids) {
+    const wanted = new Set(ids);
+    api.pending.push(
+      api.fetchJSON(url).then((doc) => {
+        group.addData({
+          type: "FeatureCollection",
+          features: doc.features.filter((f) => wanted.has(f.properties.id)),
+        });
+      })
+    );
+  };
+
+  /** Called by Leaflet for each thematic feature: register it and bind its popup. */
+  api.onEachFeature = function (feature, layer) {
+    const props = feature.properties;
+    api.entries.push({ feature, layer, layerId: props.layer, sectors: props.sectors || [] });
+    layer.bindTooltip(String(props.name), { sticky: true, className: "feature-tooltip" });
+    layer.bindPopup(() => api.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
+  };
+
+  /** Whether a feature shows: its layer is on and one of its sectors is on. */
+  api.isVisible = function (entry, state) {
+    return state.layers.has(entry.layerId) && entry.sectors.some((s) => state.sectors.has(s));
+  };
+
+  /** Add or remove each feature's Leaflet layer to match ``state``; return the visible ones. */
+  api.show = function (state) {
+    const visible = [];
+    for (const entry of api.entries) {
+      const group = api.groups[entry.layerId];
+      if (!group) continue;
+      const on = api.isVisible(entry, state);
+      if (on) visible.push(entry);
+      if (on && !group.hasLayer(entry.layer)) group.addLayer(entry.layer);
+      if (!on && group.hasLayer(entry.layer)) {
+        entry.layer.closePopup();
+        group.removeLayer(entry.layer);
+      }
+    }
+    return visible;
+  };
+
+  /** Legend entries for these features: the same rules as geoapp.styles.legend(). */
+  api.legend = function (entries) {
+    const s = api.settings();
+    const count = (keyOf) => {
+      const counts = {};
+      for (const e of entries) {
+        for (const key of keyOf(e)) counts[key] = (counts[key] || 0) + 1;
+      }
+      return counts;
+    };
+    const bySector = count((e) => e.sectors);
+    const byStatus = count((e) => [e.feature.properties.status]);
+    const bySymbol = count((e) =>
+      e.feature.geometry.type.endsWith("Point") && s.styles.symbols[e.layerId] ? [e.layerId] : []
+    );
+    const rows = [];
+    for (const [key, label] of Object.entries(s.sectors)) {
+      if (bySector[key]) {
+        rows.push({ key: `sector:${key}`, label, count: bySector[key], colour: s.styles.sectors[key].colour });
+      }
+    }
+    for (const [key, label] of Object.entries(s.statuses)) {
+      if (byStatus[key]) {
+        rows.push({ key: `status:${key}`, label, count: byStatus[key], dash: s.styles.statuses[key].dash || "" });
+      }
+    }
+    for (const [layer, symbol] of Object.entries(s.styles.symbols)) {
+      if (bySymbol[layer]) {
+        rows.push({ key: `layer:${layer}`, label: s.styles.symbol_labels[layer], count: bySymbol[layer], symbol });
+      }
+    }
+    return rows;
+  };
+
+  return api;
+})();

@@ -1,0 +1,68 @@
+/* geoapp map page, part 2 of 3: popups. Every attribute of a feature, and its sources.
+ *
+ * Built with DOM nodes and textContent, never from HTML strings, so that no
+ * text in the data can become markup.
+ */
+"use strict";
+
+(function (geoapp) {
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function formatValue(field, value, s) {
+    if (field.name === "sectors") return value.map((v) => s.sectors[v] || v).join(", ");
+    if (field.name === "status") return s.statuses[value] || value;
+    if (field.name === "country") return value.map((v) => s.countries[v] || v).join(", ");
+    if (Array.isArray(value)) return value.join(", ");
+    if (field.type === "number") return Number(value).toLocaleString("en");
+    return String(value);
+  }
+
+  function sourcesList(sources, s) {
+    const list = el("ol", "sources");
+    for (const ref of sources || []) {
+      const entry = s.sources[ref.article] || { title: ref.article };
+      const item = el("li", "source");
+      let title = el("cite", "source-title", entry.title);
+      if (entry.url) {
+        const link = el("a");
+        link.href = entry.url;
+        link.rel = "noopener noreferrer";
+        link.target = "_blank";
+        link.append(title);
+        title = link;
+      }
+      item.append(title);
+      if (entry.publisher) item.append(el("span", "source-publisher", ` (${entry.publisher})`));
+      if (ref.section) item.append(el("span", "source-section", ` — ${ref.section}`));
+      list.append(item);
+    }
+    return list;
+  }
+
+  /** The popup of one feature: name, layer, every attribute present, then sources. */
+  geoapp.popup = function (feature) {
+    const s = geoapp.settings();
+    const props = feature.properties;
+    const box = el("div", "popup");
+    box.append(el("h3", "popup-name", props.name));
+    box.append(el("p", "popup-layer", s.layers[props.layer] || props.layer));
+    const rows = el("dl", "popup-fields");
+    for (const field of s.fields) {
+      const value = props[field.name];
+      if (value === undefined || value === null || value === "" || field.type === "sources") continue;
+      if (Array.isArray(value) && value.length === 0) continue;
+      const term = el("dt", `field-${field.name}`, field.label);
+      const detail = el("dd", `field-${field.name}`, formatValue(field, value, s));
+      rows.append(term, detail);
+    }
+    box.append(rows);
+    box.append(el("h4", "popup-sources", "Sources"));
+    box.append(sourcesList(props.sources, s));
+    return box;
+  };
+})(window.geoapp);

@@ -1,0 +1,587 @@
+"""The web map: a folium Map of every layer, rendered as components into ``map.html``.
+
+One builder serves both the page at ``/`` (layer data fetched from
+``/api/layers/<id>``, assets from ``/vendor`` and ``/static``) and the
+standalone HTML export (data and assets inlined, no server needed). Styles
+come from :mod:`geoapp.styles`; the browser gets the style table and the page
+settings as one JSON blob, and the toggles, legend, popups and search in
+``geoapp/static/`` read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import folium
+import jinja2
+import xyzservices.providers
+from folium.utilities import JsCode
+
+from geoapp import assets, styles
+from geoapp.catalog import BBox, Catalog, QueryError
+from geoapp.config import ROOT
+from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
+
+log = logging.getLogger(__name__)
+
+#: Query parameters of the map page.
+PARAMETERS = ("sectors", "layers", "lat", "lon", "zoom")
+#: Formats of the export menu (routes ``/export.<fmt>``, issue 4).
+EXPORT_FORMATS: dict[str, str] = {
+    "png": "PNG image",
+    "svg": "SVG image",
+    "pdf": "PDF",
+    "html": "Standalone HTML",
+    "geojson": "GeoJSON",
+    "gpkg": "GeoPackage",
+    "kml": "KML",
+    "csv": "CSV",
+}
+MIN_ZOOM, MAX_ZOOM = 2, 18
+#: Zoom used when a link gives a centre but no zoom.
+DEFAULT_ZOOM = 6
+#: Decimals kept for a centre: about 10 m, so near-identical links share one cached page.
+CENTRE_DECIMALS = 4
+#: Degrees added around the Caspian layer's box for the opening view.
+OPEN_MARGIN = 2.0
+#: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
+PANES = {"basemap": 200, "zones": 350}
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(ROOT / "templates")),
+    autoescape=jinja2.select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# Keep vocabulary order in the settings blob: the scripts list sectors and statuses in it.
+_templates.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a map link shows: sectors and layers switched on, and optionally centre and zoom."""
+
+    sectors: tuple[str, ...] = tuple(SECTORS)
+    layers: tuple[str, ...] = THEMATIC_LAYERS
+    centre: tuple[float, float] | None = None
+    zoom: int | None = None
+
+    def query(self) -> str:
+        """The canonical query string (empty for the default view): the page cache key."""
+        params: dict[str, str] = {}
+        if self.sectors != tuple(SECTORS):
+            params["sectors"] = ",".join(self.sectors)
+        if self.layers != THEMATIC_LAYERS:
+            params["layers"] = ",".join(self.layers)
+        if self.centre is not None:
+            params["lat"] = f"{self.centre[0]:.{CENTRE_DECIMALS}f}"
+            params["lon"] = f"{self.centre[1]:.{CENTRE_DECIMALS}f}"
+        if self.zoom is not None:
+            params["zoom"] = str(self.zoom)
+        return urlencode(params, safe=",")
+
+
+def _parse_list(name: str, raw: str | None, valid: Iterable[str]) -> tuple[str, ...] | None:
+    """Parse ``a,b``; absent means all, empty means none, order follows the vocabulary."""
+    if raw is None:
+        return None
+    valid = list(valid)
+    wanted = {v.strip() for v in raw.split(",") if v.strip()}
+    for value in sorted(wanted):
+        if value not in valid:
+            raise QueryError(name, value, valid)
+    return tuple(v for v in valid if v in wanted)
+
+
+def _parse_number(name: str, raw: str, low: float, high: float) -> float:
+    hint = f"a number from {low:g} to {high:g}"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise QueryError(name, raw, hint) from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise QueryError(name, raw, hint)
+    return value
+
+
+def parse_view(args: Mapping[str, str]) -> View:
+    """Parse the map page's query string; raise QueryError naming the valid values.
+
+    ``sectors`` and ``layers`` are comma-separated (absent: all; empty: none);
+    ``lat`` and ``lon`` come together; ``zoom`` is a whole number.
+    """
+    unknown = sorted(set(args) - set(PARAMETERS))
+    if unknown:
+        raise QueryError("parameter", unknown[0], PARAMETERS)
+    sectors = _parse_list("sectors", args.get("sectors"), SECTORS)
+    layers = _parse_list("layers", args.get("layers"), THEMATIC_LAYERS)
+    centre = None
+    lat, lon = args.get("lat"), args.get("lon")
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise QueryError(missing, None, "lat and lon together, in degrees")
+    if lat is not None and lon is not None:
+        centre = (
+            round(_parse_number("lat", lat, -90, 90), CENTRE_DECIMALS),
+            round(_parse_number("lon", lon, -180, 180), CENTRE_DECIMALS),
+        )
+    zoom = None
+    if (raw := args.get("zoom")) is not None:
+        value = _parse_number("zoom", raw, MIN_ZOOM, MAX_ZOOM)
+        if value != int(value):
+            raise QueryError("zoom", raw, f"a whole number from {MIN_ZOOM} to {MAX_ZOOM}")
+        zoom = int(value)
+    return View(
+        sectors=tuple(SECTORS) if sectors is None else sectors,
+        layers=THEMATIC_LAYERS if layers is None else layers,
+        centre=centre,
+        zoom=zoom,
+    )
+
+
+def visible_features(catalog: Catalog, sectors: Iterable[str], layers: Iterable[str]) -> list:
+    """The features a view shows: in a switched-on layer and in a switched-on sector."""
+    sectors = list(sectors)
+    return [f for layer in layers for f in catalog.features(layer, sectors=sectors)]
+
+
+def default_bounds(catalog: Catalog) -> BBox:
+    """Where the map opens: the Caspian layer (the sea and its zones) with a margin."""
+    minx, miny, maxx, maxy = catalog.layers["caspian"].bbox
+    m = OPEN_MARGIN
+    return (max(-180, minx - m), max(-90, miny - m), min(180, maxx + m), min(90, maxy + m))
+
+
+def field_label(name: str) -> str:
+    return {
+        "sectors": "Sectors",
+        "country": "Countries",
+        "completion_date": "Completion by",
+        "length_km": "Length (km)",
+        "capacity_bcm": "Capacity (bcm/yr)",
+        "table_row": "Article table row",
+    }.get(name, name.replace("_", " ").capitalize())
+
+
+#: Fields the popup shows (name is its heading; id, layer and sector are implied).
+POPUP_FIELDS = tuple(f for f in FIELDS if f.name not in ("id", "name", "layer", "sector"))
+
+
+def page_settings(catalog: Catalog, *, standalone: bool, map_name: str) -> dict:
+    """The one JSON blob the page's scripts read: styles, vocabularies, sources, fields."""
+    return {
+        "map": map_name,
+        "standalone": standalone,
+        "styles": styles.style_table(),
+        "sectors": SECTORS,
+        "statuses": STATUSES,
+        "layers": {k: LAYERS[k].title for k in THEMATIC_LAYERS},
+        "countries": COUNTRIES,
+        "sources": {
+            key: {k: v for k, v in entry.items() if k in ("title", "publisher", "url", "kind")}
+            for key, entry in catalog.sources.items()
+        },
+        "fields": [
+            {"name": f.name, "label": field_label(f.name), "type": f.type} for f in POPUP_FIELDS
+        ],
+        "exports": EXPORT_FORMATS,
+        "centreDecimals": CENTRE_DECIMALS,
+    }
+
+
+# -- folium elements ----------------------------------------------------------------
+
+
+def _style(feature: dict) -> dict:
+    """Leaflet options of a feature: path options, or DivIcon options for a point symbol."""
+    props = feature["properties"]
+    style = styles.feature_style(props)
+    classes = f"{style.css_class} id-{props['id']}"
+    if feature["geometry"]["type"].endswith("Point"):
+        size = 2 * styles.POINT_RADIUS + 6
+        return {
+            "className": classes,
+            "html": styles.svg_symbol(
+                style.symbol or "circle",
+                style.colour,
+                size=size,
+                dash=styles.dash_array(props["status"], 1.5),
+                opacity=style.opacity,
+            ),
+            "iconSize": [size, size],
+            "iconAnchor": [size // 2, size // 2],
+            "tooltipAnchor": [size // 2, 0],
+        }
+    return {**style.leaflet(), "className": classes}
+
+
+class RemoteGeoJson(folium.GeoJson):
+    """A GeoJson styled per feature in Python whose data the browser fetches from ``url``.
+
+    folium computes the style mapping from ``data`` (the catalog's features) but
+    the page inlines an empty layer; the page's script fetches ``url`` into it.
+    Without ``url`` (standalone) the data is embedded as usual.
+    """
+
+    def __init__(self, data: dict, url: str | None, **kwargs):
+        super().__init__(data, control=False, **kwargs)
+        self.url = url
+
+    def render(self, **kwargs):
+        if self.url is None:
+            return super().render(**kwargs)
+        full = self.data
+        self.parent_map = folium.utilities.get_obj_in_upper_tree(self, folium.Map)
+        if full["features"]:
+            mapper = folium.features.GeoJsonStyleMapper(full, self.feature_identifier, self)
+            self.style_map = mapper.get_style_map(self.style_function)
+        self.data = {"type": "FeatureCollection", "features": []}
+        try:
+            folium.map.Layer.render(self, **kwargs)
+        finally:
+            self.data = full
+
+
+class _Call(folium.MacroElement):
+    """One call into the page's script, with the parent layer as first argument."""
+
+    _template = jinja2.Template(
+        """{% macro script(this, kwargs) %}
+        geoapp.{{ this.function }}({{ this._parent.get_name() }}
+        {%- for a in this.args %}, {{ a|tojson }}{% endfor %});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, function: str, *args: object):
+        super().__init__()
+        self._name = "Call"
+        self.function = function
+        self.args = args
+
+
+def _thematic_layer(layer_id: str, features: list[dict], url: str | None) -> RemoteGeoJson:
+    """A thematic layer: per-feature style and symbol icons, registered with the page.
+
+    Tooltips and popups are bound by the page's script (``geoapp.onEachFeature``),
+    since the data arrives after folium's script has run.
+    """
+    geo = RemoteGeoJson(
+        {"type": "FeatureCollection", "features": features},
+        url,
+        name=LAYERS[layer_id].title,
+        style_function=_style,
+        marker=folium.Marker(icon=folium.DivIcon()),
+        on_each_feature=JsCode("geoapp.onEachFeature"),
+        **({"pane": "zones"} if layer_id == "caspian" else {}),
+    )
+    geo.add_child(_Call("register", layer_id, url))
+    return geo
+
+
+def _basemap(catalog: Catalog, data_url: Callable[[str], str] | None) -> folium.FeatureGroup:
+    """Countries and the Caspian Sea, drawn under everything and never toggled."""
+    base = styles.BASEMAP_STYLE
+    group = folium.FeatureGroup(name="Countries", control=False)
+    sea = catalog.feature("caspian-sea")
+    parts = [
+        ("basemap", catalog.layers["basemap"].features, base["fill"], 0.8),
+        ("caspian", [sea] if sea else [], base["water"], 0),
+    ]
+    for layer_id, features, fill, weight in parts:
+        options = {
+            "color": base["edge"],
+            "weight": weight,
+            "fillColor": fill,
+            "fillOpacity": 1,
+            "className": f"basemap basemap-{layer_id}",
+        }
+        url = None if data_url is None else data_url(layer_id)
+        geo = RemoteGeoJson(
+            {"type": "FeatureCollection", "features": features},
+            url,
+            style_function=lambda _f, o=options: o,
+            pane="basemap",
+            interactive=False,
+        )
+        if url is not None and features:
+            geo.add_child(_Call("fetchInto", url, [f["properties"]["id"] for f in features]))
+        geo.add_to(group)
+    return group
+
+
+def _tile_layers(m: folium.Map, default_tiles: str) -> None:
+    """Offer the online tile layers in a layer switcher; only ``default_tiles`` starts on."""
+    if default_tiles and default_tiles not in styles.TILE_PROVIDERS:
+        raise ValueError(
+            f"DEFAULT_TILES={default_tiles!r}: use '' or one of {', '.join(styles.TILE_PROVIDERS)}"
+        )
+    for key, name in styles.TILE_PROVIDERS.items():
+        provider = xyzservices.providers.query_name(name)
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=name.replace(".", " "),
+            overlay=True,
+            show=key == default_tiles,
+            max_zoom=provider.get("max_zoom", 18),
+        ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+
+
+def build_map(
+    catalog: Catalog,
+    view: View,
+    *,
+    data_url: Callable[[str], str] | None,
+    features: Mapping[str, list[dict]] | None = None,
+    bounds: BBox | None = None,
+    online_tiles: bool = False,
+    default_tiles: str = "",
+) -> folium.Map:
+    """Build the folium Map of a view.
+
+    Parameters
+    ----------
+    data_url
+        Layer id -> URL of its GeoJSON, for a served page; None embeds the data.
+    features
+        The features of each layer to draw (default: all of each thematic layer).
+    bounds
+        The box the map opens on, when the view has no centre.
+    """
+    minx, miny, maxx, maxy = bounds or default_bounds(catalog)
+    centre = view.centre or ((miny + maxy) / 2, (minx + maxx) / 2)
+    m = folium.Map(
+        location=list(centre),
+        zoom_start=view.zoom or DEFAULT_ZOOM,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+    )
+    # Local assets on this instance only (folium's class-level CDN lists stay untouched).
+    if data_url is None:
+        m.default_js, m.default_css = [], []
+    else:
+        m.default_js, m.default_css = assets.map_assets()
+    for pane, z_index in PANES.items():
+        folium.map.CustomPane(pane, z_index=z_index, pointer_events=pane != "basemap").add_to(m)
+    _basemap(catalog, data_url).add_to(m)
+    if online_tiles and data_url is not None:
+        _tile_layers(m, default_tiles)
+    elif default_tiles:
+        log.warning("DEFAULT_TILES=%r ignored: ONLINE_TILES is off", default_tiles)
+    for layer_id in THEMATIC_LAYERS:
+        layer_features = (
+            catalog.layers[layer_id].features if features is None else features.get(layer_id)
+        )
+        if layer_features is None:
+            continue
+        url = None if data_url is None else data_url(layer_id)
+        _thematic_layer(layer_id, list(layer_features), url).add_to(m)
+    if view.centre is None and view.zoom is None:
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    # Last: start the page's controls once every layer is registered.
+    m.add_child(_Call("start"))
+    _stable_names(m)
+    return m
+
+
+def _stable_names(m: folium.Map) -> None:
+    """Give every element a name from its position, so equal views give equal pages (ETags)."""
+    counter = 0
+
+    def walk(element) -> None:
+        nonlocal counter
+        element._id = f"{counter:04d}"
+        counter += 1
+        for child in element._children.values():
+            walk(child)
+
+    walk(m)
+
+
+def components(m: folium.Map) -> dict[str, str]:
+    """folium's header, html and script parts, for our own Jinja page."""
+    root = m.get_root()
+    root.render()
+    return {
+        "header": root.header.render(),
+        "html": root.html.render(),
+        "script": root.script.render(),
+    }
+
+
+# -- pages ----------------------------------------------------------------------
+
+
+def legend_rows(entries: Iterable[styles.LegendEntry]) -> list[dict]:
+    """Legend entries with the swatch to draw for each (the script draws the same)."""
+    rows = []
+    for e in entries:
+        if e.symbol:
+            swatch = styles.svg_symbol(e.symbol, "#8a8a8a", size=16)
+        elif e.colour:
+            swatch = f'<span class="swatch-fill" style="background:{e.colour}"></span>'
+        else:
+            dash = f' stroke-dasharray="{e.dash}"' if e.dash else ""
+            swatch = (
+                '<svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" '
+                f'y2="5" stroke="#333" stroke-width="{styles.BASE_WIDTH}"{dash}/></svg>'
+            )
+        rows.append({"key": e.key, "label": e.label, "count": e.count, "swatch": swatch})
+    return rows
+
+
+def export_links(view: View, bbox: BBox) -> dict[str, str]:
+    """``/export.<fmt>?...`` for the current view (the script updates them as you pan)."""
+    query = urlencode(
+        {
+            "sectors": ",".join(view.sectors),
+            "layers": ",".join(view.layers),
+            "bbox": ",".join(f"{v:.4f}" for v in bbox),
+        },
+        safe=",",
+    )
+    return {fmt: f"/export.{fmt}?{query}" for fmt in EXPORT_FORMATS}
+
+
+def render_page(
+    catalog: Catalog,
+    view: View,
+    *,
+    data_url: Callable[[str], str] | None,
+    static_url: Callable[[str], str] | None = None,
+    features: Mapping[str, list[dict]] | None = None,
+    bounds: BBox | None = None,
+    online_tiles: bool = False,
+    default_tiles: str = "",
+    title: str | None = None,
+) -> str:
+    """Render ``map.html`` for a view: served (``data_url`` set) or standalone (None)."""
+    standalone = data_url is None
+    m = build_map(
+        catalog,
+        view,
+        data_url=data_url,
+        features=features,
+        bounds=bounds,
+        online_tiles=online_tiles,
+        default_tiles=default_tiles,
+    )
+    parts = components(m)
+    shown_layers = list(THEMATIC_LAYERS if features is None else features)
+    visible = [
+        f
+        for layer in view.layers
+        if layer in shown_layers
+        for f in (catalog.layers[layer].features if features is None else features[layer])
+        if set(view.sectors).intersection(f["properties"].get("sectors", ()))
+    ]
+    box = bounds or default_bounds(catalog)
+    return _templates.get_template("map.html").render(
+        title=title or "geoapp · Russia–Turkmenistan cooperation in the Caspian region",
+        standalone=standalone,
+        folium=parts,
+        assets_inline=assets.standalone_assets() if standalone else "",
+        own_css=[static_url(n) for n in assets.OWN_CSS] if static_url else [],
+        own_js=[static_url(n) for n in assets.OWN_JS] if static_url else [],
+        settings=page_settings(catalog, standalone=standalone, map_name=m.get_name()),
+        sectors=[
+            {"id": s, "label": label, "colour": styles.SECTOR_COLOURS[s], "on": s in view.sectors}
+            for s, label in SECTORS.items()
+        ],
+        layers=[
+            {"id": layer, "label": LAYERS[layer].title, "on": layer in view.layers}
+            for layer in shown_layers
+        ],
+        legend=legend_rows(styles.legend(visible)),
+        exports={} if standalone else export_links(view, box),
+        export_labels=EXPORT_FORMATS,
+    )
+
+
+def standalone_html(
+    catalog: Catalog,
+    *,
+    sectors: list[str],
+    layers: list[str],
+    bbox: tuple | None = None,
+    title: str | None = None,
+) -> str:
+    """Return one self-contained HTML document of the selected features.
+
+    Leaflet, the page's scripts and styles, and the features of ``layers`` in
+    any of ``sectors`` (intersecting ``bbox`` when given) are all inlined: the
+    file opens from disk with no server and no network, with the same toggles,
+    legend, popups and search as the served page.
+
+    Raises
+    ------
+    QueryError
+        For an unknown sector or layer (with the valid values).
+    """
+    sectors_t = _parse_list("sectors", ",".join(sectors), SECTORS) or ()
+    layers_t = _parse_list("layers", ",".join(layers), THEMATIC_LAYERS) or ()
+    box = tuple(float(v) for v in bbox) if bbox is not None else None
+    selected = {
+        layer: catalog.features(layer, sectors=list(sectors_t), bbox=box) for layer in layers_t
+    }
+    if box is None:
+        drawn = [f for fs in selected.values() for f in fs]
+        box = _features_bounds(drawn) if drawn else default_bounds(catalog)
+    return render_page(
+        catalog,
+        View(sectors=sectors_t, layers=layers_t),
+        data_url=None,
+        features=selected,
+        bounds=box,
+        title=title,
+    )
+
+
+def _features_bounds(features: list[dict]) -> BBox:
+    import shapely.geometry
+
+    boxes = [shapely.geometry.shape(f["geometry"]).bounds for f in features]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+class PageCache:
+    """A small thread-safe LRU of built pages: query string -> HTML bytes."""
+
+    def __init__(self, size: int):
+        self.size = max(0, int(size))
+        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, key: str, build: Callable[[], str]) -> bytes:
+        """Return the cached page for ``key``, building it (once) when missing."""
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        body = build().encode("utf-8")
+        with self._lock:
+            self.builds += 1
+            if self.size:
+                self._pages[key] = body
+                while len(self._pages) > self.size:
+                    self._pages.popitem(last=False)
+        return body
+
+    def __len__(self) -> int:
+        return len(self._pages)

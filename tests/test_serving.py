@@ -1,0 +1,70 @@
+"""The documented production command: gunicorn with ``geoapp:create_app()`` serves the map."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url():
+    """``gunicorn --workers 2 --bind 127.0.0.1:PORT 'geoapp:create_app()'`` (as in docs/web.md)."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen([*command, "--log-level", "warning", "geoapp:create_app()"])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/api/layers", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def get(url: str, **headers: str):
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_gunicorn_serves_the_map_page_its_assets_and_data(gunicorn_url):
+    status, headers, body = get(gunicorn_url + "/", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(body).decode()
+    assert "L.map(" in html and "/api/layers/pipelines" in html
+    status, _, body = get(gunicorn_url + "/vendor/leaflet/1.9.3/leaflet.js")
+    assert status == 200 and b"Leaflet" in body[:500]
+    status, _, body = get(gunicorn_url + "/api/layers/ports")
+    assert status == 200 and b"FeatureCollection" in body
+
+
+def test_both_workers_give_the_same_page_and_etag(gunicorn_url):
+    # Pages are built deterministically, so an ETag from one worker is valid at the other.
+    etags = {get(gunicorn_url + "/?sectors=trade")[1]["ETag"] for _ in range(8)}
+    assert len(etags) == 1
+
+
+def test_gunicorn_answers_a_bad_query_with_400_and_no_traceback(gunicorn_url):
+    with pytest.raises(urllib.error.HTTPError) as info:
+        get(gunicorn_url + "/?layers=nowhere")
+    assert info.value.code == 400
+    body = info.value.read().decode()
+    info.value.close()
+    assert "pipelines" in body and "Traceback" not in body

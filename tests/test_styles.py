@@ -1,0 +1,75 @@
+"""Attributes become style in one place: colours, dashes, widths, symbols, legend."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from geoapp import styles
+from geoapp.schema import LAYERS, SECTORS, STATUSES
+from tests.factories import make_feature
+
+
+def test_every_sector_has_its_own_colour():
+    assert set(styles.SECTOR_COLOURS) == set(SECTORS)
+    assert len(set(styles.SECTOR_COLOURS.values())) == len(SECTORS)
+
+
+def test_status_sets_the_dash_proposed_dashed_construction_dotted_operating_solid():
+    width = styles.BASE_WIDTH
+    assert styles.dash_array("operating", width) is None
+    dashed = [float(v) for v in styles.dash_array("proposed", width).split()]
+    dotted = [float(v) for v in styles.dash_array("construction", width).split()]
+    assert dashed[0] > dotted[0]  # dashes are longer than dots
+    assert set(styles.STATUS_STYLES) == set(STATUSES)
+
+
+def test_capacity_widens_a_line_up_to_a_cap():
+    assert styles.line_width({}) == styles.BASE_WIDTH
+    assert styles.line_width({"capacity_bcm": 30}) > styles.line_width({"capacity_bcm": 5})
+    assert styles.line_width({"capacity_bcm": 10_000}) == 8.0
+
+
+def test_css_classes_name_the_layer_and_every_sector():
+    props = make_feature("ports", sectors=["trade", "security"])["properties"]
+    classes = styles.css_classes(props).split()
+    assert classes[:4] == ["feature", "layer-ports", "sector-trade", "sector-security"]
+
+
+@pytest.mark.parametrize("layer", sorted(styles.LAYER_SYMBOLS))
+def test_each_point_layer_has_a_distinct_svg_symbol(layer):
+    symbol = styles.LAYER_SYMBOLS[layer]
+    svg = styles.svg_symbol(symbol, "#0072B2", dash="2 2")
+    root = ET.fromstring(svg)
+    path = root.find("{http://www.w3.org/2000/svg}path")
+    assert path.get("d") == styles.SYMBOL_PATHS[symbol]
+    assert path.get("fill") == "#0072B2" and path.get("stroke-dasharray") == "2 2"
+    assert len(set(styles.LAYER_SYMBOLS.values())) == len(styles.LAYER_SYMBOLS)
+    assert layer in LAYERS
+
+
+def test_legend_lists_only_what_is_present_with_counts():
+    features = [
+        make_feature("pipelines", "p1", sector="energy", sectors=["energy"], status="proposed"),
+        make_feature("pipelines", "p2", sector="energy", sectors=["energy", "security"]),
+        make_feature("ports", "port", sector="trade", sectors=["trade"]),
+    ]
+    entries = {e.key: e.count for e in styles.legend(features)}
+    assert entries == {
+        "sector:energy": 2,
+        "sector:security": 1,
+        "sector:trade": 1,
+        "status:proposed": 1,
+        "status:operating": 2,
+        "layer:ports": 1,
+    }
+
+
+def test_style_table_is_plain_json_covering_every_rule():
+    table = json.loads(json.dumps(styles.style_table()))
+    assert set(table["sectors"]) == set(SECTORS)
+    assert set(table["statuses"]) == set(STATUSES)
+    assert set(table["symbol_paths"]) >= set(table["symbols"].values())
+    assert set(table["symbol_labels"]) == set(table["symbols"])

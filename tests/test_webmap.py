@@ -1,0 +1,184 @@
+"""The map builder: URL parsing, folium assets, per-feature style, standalone HTML, page cache."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import pytest
+
+from geoapp import styles, webmap
+from geoapp.catalog import Catalog, QueryError
+from geoapp.schema import SECTORS, THEMATIC_LAYERS
+from tests.factories import make_feature, write_data_dir
+
+# -- parse_view ---------------------------------------------------------------------
+
+
+def test_no_query_shows_every_sector_and_thematic_layer():
+    view = webmap.parse_view({})
+    assert view.sectors == tuple(SECTORS)
+    assert view.layers == THEMATIC_LAYERS
+    assert view.centre is None and view.zoom is None
+    assert view.query() == ""
+
+
+def test_lists_are_normalised_to_vocabulary_order_so_equal_views_share_a_key():
+    a = webmap.parse_view({"sectors": "trade,energy", "layers": "ports,pipelines"})
+    b = webmap.parse_view({"sectors": "energy,trade,trade", "layers": "pipelines,ports"})
+    assert a == b
+    assert a.sectors == ("energy", "trade")
+    assert a.query() == "sectors=energy,trade&layers=pipelines,ports"
+
+
+def test_an_empty_list_switches_everything_off():
+    view = webmap.parse_view({"sectors": "", "layers": ""})
+    assert view.sectors == () and view.layers == ()
+
+
+def test_centre_and_zoom_are_parsed_and_rounded():
+    view = webmap.parse_view({"lat": "41.123456", "lon": "52.5", "zoom": "7"})
+    assert view.centre == (41.1235, 52.5)
+    assert view.zoom == 7
+    assert "lat=41.1235&lon=52.5000&zoom=7" in view.query()
+
+
+@pytest.mark.parametrize(
+    ("args", "parameter", "valid"),
+    [
+        ({"sectors": "energy,culture"}, "sectors", "energy, security, trade"),
+        ({"layers": "ports,airports"}, "layers", ", ".join(THEMATIC_LAYERS)),
+        ({"layers": "basemap"}, "layers", ", ".join(THEMATIC_LAYERS)),
+        ({"lat": "41"}, "lon", "lat and lon together"),
+        ({"lat": "95", "lon": "50"}, "lat", "from -90 to 90"),
+        ({"lat": "x", "lon": "50"}, "lat", "a number"),
+        ({"lat": "40", "lon": "nan"}, "lon", "a number"),
+        ({"zoom": "7.5"}, "zoom", "whole number"),
+        ({"zoom": "40"}, "zoom", "from 2 to 18"),
+        ({"sector": "energy"}, "parameter", "sectors, layers, lat, lon, zoom"),
+    ],
+)
+def test_bad_values_raise_query_error_naming_the_valid_ones(args, parameter, valid):
+    with pytest.raises(QueryError) as info:
+        webmap.parse_view(args)
+    assert info.value.parameter == parameter
+    assert valid in info.value.valid
+
+
+# -- the folium map -------------------------------------------------------------------
+
+
+def test_assets_are_set_on_the_instance_and_folium_class_lists_stay_untouched(catalog):
+    class_js = list(folium.Map.default_js)
+    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    assert all(url.startswith("/vendor/") for _, url in m.default_js + m.default_css)
+    assert [name for name, _ in m.default_js] == ["leaflet"]
+    assert folium.Map.default_js == class_js
+    assert any("cdn" in url for _, url in folium.Map.default_js)
+
+
+def test_served_map_fetches_layer_data_instead_of_inlining_it(catalog):
+    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    script = webmap.components(m)["script"]
+    for layer in THEMATIC_LAYERS:
+        assert f'"/api/layers/{layer}"' in script
+    summaries = [f["properties"]["summary"] for f in catalog.layers["pipelines"].features]
+    assert summaries and not any(json.dumps(s)[1:-1] in script for s in summaries)
+
+
+def test_every_feature_gets_its_css_classes_and_point_symbols_an_svg(catalog):
+    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    script = webmap.components(m)["script"]
+    for layer in THEMATIC_LAYERS:
+        for feature in catalog.layers[layer].features:
+            props = feature["properties"]
+            assert f'"className": "{styles.css_classes(props)} id-{props["id"]}"' in script
+    point = make_feature("ports", sector="security", sectors=["security"])
+    options = webmap._style(point)
+    assert "<svg" in options["html"] and styles.SECTOR_COLOURS["security"] in options["html"]
+    assert "sector-security" in options["className"].split()
+    line = make_feature("pipelines", status="proposed", capacity_bcm=30)
+    options = webmap._style(line)
+    assert options["dashArray"] and options["weight"] > styles.BASE_WIDTH
+
+
+def test_equal_views_render_identical_pages(catalog):
+    def render():
+        return webmap.render_page(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+
+    assert render() == render()
+
+
+def test_online_tiles_are_offered_off_unless_default(catalog):
+    def script(**kwargs):
+        m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: i, **kwargs)
+        return webmap.components(m)["script"]
+
+    added = re.compile(r"tile_layer_\d+\.addTo\(")
+    assert "tile.openstreetmap.org" not in script()
+    offered = script(online_tiles=True)
+    assert "tile.openstreetmap.org" in offered and "L.control.layers" in offered
+    assert not added.search(offered)
+    chosen = script(online_tiles=True, default_tiles="osm")
+    assert len(added.findall(chosen)) == 1
+    assert "tile.openstreetmap.org" not in script(default_tiles="osm")  # offline wins
+    with pytest.raises(ValueError, match="DEFAULT_TILES"):
+        script(online_tiles=True, default_tiles="bing")
+
+
+# -- standalone -------------------------------------------------------------------------
+
+
+def test_standalone_html_inlines_assets_and_only_the_selected_data(catalog):
+    html = webmap.standalone_html(catalog, sectors=["security"], layers=["naval_bases"])
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", html)
+    assert "L.map(" in html and "geoapp.onEachFeature" in html
+    inside = catalog.features("naval_bases", sectors=["security"])
+    assert inside and all(json.dumps(f["properties"]["id"]) in html for f in inside)
+    outside = [f for f in catalog.layers["pipelines"].features]
+    assert not any(f'"{f["properties"]["id"]}"' in html for f in outside)
+    settings = json.loads(re.search(r'id="geoapp-settings">(.*?)</script>', html).group(1))
+    assert settings["standalone"] is True
+
+
+def test_standalone_html_filters_by_bbox_and_rejects_unknown_values(tmp_path):
+    data = write_data_dir(
+        tmp_path / "data",
+        {
+            "ports": [
+                make_feature("ports", "port-in"),
+                make_feature(
+                    "ports", "port-out", geometry={"type": "Point", "coordinates": [70.0, 30.0]}
+                ),
+            ]
+        },
+    )
+    catalog = Catalog(data)
+    html = webmap.standalone_html(
+        catalog, sectors=["energy"], layers=["ports"], bbox=(50, 38, 55, 42), title="Test export"
+    )
+    assert '"port-in"' in html and '"port-out"' not in html
+    assert "<title>Test export</title>" in html
+    with pytest.raises(QueryError, match="valid: energy, security, trade"):
+        webmap.standalone_html(catalog, sectors=["culture"], layers=["ports"])
+
+
+# -- page cache ---------------------------------------------------------------------
+
+
+def test_page_cache_builds_each_key_once_and_evicts_the_least_recent():
+    cache = webmap.PageCache(2)
+    calls = []
+
+    def build(key):
+        return lambda: calls.append(key) or f"<p>{key}</p>"
+
+    assert cache.get("a", build("a")) == b"<p>a</p>"
+    cache.get("a", build("a"))
+    cache.get("b", build("b"))
+    cache.get("a", build("a"))
+    cache.get("c", build("c"))  # evicts b, the least recently used
+    cache.get("b", build("b"))
+    assert calls == ["a", "b", "c", "b"]
+    assert len(cache) == 2
