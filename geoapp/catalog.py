@@ -42,24 +42,32 @@ class DataError(Exception):
         super().__init__(format_problems(self.problems))
 
 
-class QueryError(ValueError):
-    """A query names an unknown layer, sector or status, or a malformed value."""
+class _ValuesError(Exception):
+    """An error about one value that names the values that would have been valid."""
 
-    def __init__(self, parameter: str, value: object, valid: Iterable[str] | str):
-        self.parameter = parameter
-        self.value = value
-        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
-        super().__init__(f"invalid {parameter} {value!r}; valid: {self.valid}")
-
-
-class NotFoundError(LookupError):
-    """A path names a layer or feature that does not exist (404), with the valid ids."""
+    template = "{what} {value!r}"
 
     def __init__(self, what: str, value: object, valid: Iterable[str] | str):
         self.what = what
         self.value = value
         self.valid = valid if isinstance(valid, str) else ", ".join(valid)
-        super().__init__(f"no {what} {value!r}; valid: {self.valid}")
+        super().__init__(self.template.format(what=what, value=value) + f"; valid: {self.valid}")
+
+
+class QueryError(_ValuesError, ValueError):
+    """A query names an unknown layer, sector or status, or a malformed value (400)."""
+
+    template = "invalid {what} {value!r}"
+
+    @property
+    def parameter(self) -> str:
+        return self.what
+
+
+class NotFoundError(_ValuesError, LookupError):
+    """A path names a layer or feature that does not exist (404), with the valid ids."""
+
+    template = "no {what} {value!r}"
 
 
 @dataclass

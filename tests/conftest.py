@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from geoapp import create_app
 from geoapp.config import DEFAULTS
+from tests.servers import gunicorn
 
 
 @pytest.fixture(scope="session")
@@ -30,42 +31,10 @@ def runner():
     return CliRunner()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server():
-    """The real app under gunicorn on a free loopback port; yields its base URL."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "geoapp:create_app()"],
-        env={**os.environ, "GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"]},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/layers", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("gunicorn did not start") from None
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    """The real app under gunicorn (1 worker, 4 threads) on a free loopback port: its base URL."""
+    with gunicorn(
+        "--workers", "1", "--threads", "4", env={"GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"]}
+    ) as url:
+        yield url

@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import gunicorn
 
 
 @pytest.fixture(scope="module")
 def gunicorn_url():
     """``gunicorn --workers 2 --bind 127.0.0.1:PORT 'geoapp:create_app()'`` (as in docs/web.md)."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen([*command, "--log-level", "warning", "geoapp:create_app()"])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/layers", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
+    with gunicorn("--workers", "2") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def get(url: str, **headers: str):
