@@ -74,6 +74,173 @@ def validate(data_dir: Path) -> None:
     click.echo(f"{data_dir}: valid", err=True)
 
 
+EACH = ("sector", "layer")
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    metavar="FORMAT",
+    help="png, svg, pdf, html, geojson, gpkg, kml or csv (default: from --out).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: geoapp-caspian.<format> here).",
+)
+@click.option("--sectors", help="Comma-separated sectors (default: all; energy, security, trade).")
+@click.option("--layers", help="Comma-separated layers (default: every thematic layer).")
+@click.option("--bbox", help="View as minlon,minlat,maxlon,maxlat (default: the Caspian region).")
+@click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
+@click.option("--width", type=click.FloatRange(1, 60), help="Image width in inches.")
+@click.option("--height", type=click.FloatRange(1, 60), help="Image height in inches.")
+@click.option("--dpi", type=click.FloatRange(30, 1200), help="Dots per inch [default: 150].")
+@click.option("--title", help="Title of the map (images and html).")
+@click.option(
+    "--each",
+    type=click.Choice(EACH),
+    help="Write a series: one file per selected sector or layer, name suffixed.",
+)
+@click.option(
+    "--tiles",
+    type=click.Choice(["osm", "esri"]),
+    help="Online tile background (images; needs network and the 'tiles' extra).",
+)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of layer files (default: the bundled geodata/).")  # fmt: skip
+def export(
+    fmt: str | None,
+    out: Path | None,
+    sectors: str | None,
+    layers: str | None,
+    bbox: str | None,
+    size: str | None,
+    width: float | None,
+    height: float | None,
+    dpi: float | None,
+    title: str | None,
+    each: str | None,
+    tiles: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Export the map (png, svg, pdf, html) or its data (geojson, gpkg, kml, csv).
+
+    Files are written to a temporary file beside --out and renamed into place,
+    so a failed export never leaves a partial file or clobbers an existing one.
+    """
+    from geoapp import exporters, render
+    from geoapp.catalog import Catalog, DataError, QueryError
+    from geoapp.selection import MAX_PIXELS, parse_selection, parse_size
+
+    fmt = _export_format(fmt, out, exporters)
+    family = exporters.FORMATS[fmt].family
+    out = out or Path(f"geoapp-caspian{exporters.FORMATS[fmt].extension}")
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"folder {str(out.parent)!r} does not exist", param_hint="--out")
+    if out.is_dir():
+        raise click.BadParameter(f"{str(out)!r} is a folder", param_hint="--out")
+    image_only = {
+        "--size": size,
+        "--width": width,
+        "--height": height,
+        "--dpi": dpi,
+        "--tiles": tiles,
+    }
+    for name, value in image_only.items():
+        if value is not None and family != "image":
+            raise click.UsageError(f"{name} applies to png, svg and pdf, not {fmt}")
+    if title is not None and family == "data":
+        raise click.UsageError(f"--title applies to png, svg, pdf and html, not {fmt}")
+    if size is not None and (width is not None or height is not None):
+        raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
+    try:
+        selection = parse_selection(sectors, layers, bbox)
+        pixels = parse_size(size)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
+    dpi = dpi or render.Page.dpi
+    if pixels:
+        page = render.Page.from_pixels(*pixels, dpi=dpi)
+    else:
+        page = render.Page(width or render.Page.width, height or render.Page.height, dpi)
+        if max(page.pixels) > MAX_PIXELS:
+            raise click.UsageError(f"--width/--height at --dpi make more than {MAX_PIXELS} pixels")
+
+    jobs = [(selection, out, title)]
+    if each == "sector":
+        jobs = [
+            (selection.replace(sectors=(s,)), _suffixed(out, s), title and f"{title} ({s})")
+            for s in selection.sectors
+        ]
+    elif each == "layer":
+        jobs = [
+            (
+                selection.replace(layers=(layer,)),
+                _suffixed(out, layer),
+                title and f"{title} ({layer})",
+            )
+            for layer in selection.layers
+        ]
+    if not jobs:
+        raise click.UsageError(f"--each {each}: no {each} is selected")
+
+    try:
+        catalog = Catalog(data_dir or DEFAULTS["DATA_DIR"])
+    except DataError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("geoapp: error: the data does not validate", err=True)
+        sys.exit(1)
+
+    def run(job) -> Path:
+        sel, path, job_title = job
+        options = exporters.ExportOptions(page=page, title=job_title, tiles=tiles)
+        try:
+            return exporters.write_export(catalog, sel, fmt, path, options)
+        except render.TilesError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    if len(jobs) == 1:
+        click.echo(run(jobs[0]))
+        return
+    written = []
+    with click.progressbar(jobs, label=f"Exporting {len(jobs)} {fmt} files",
+                           file=sys.stderr) as bar:  # fmt: skip
+        for job in bar:
+            written.append(run(job))
+    for path in written:
+        click.echo(path)
+
+
+def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
+    """The format from --format, else from --out's extension; they must agree."""
+    valid = ", ".join(exporters.FORMATS)
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in exporters.FORMATS:
+            raise click.BadParameter(f"{fmt!r}; valid: {valid}", param_hint="--format")
+        named = exporters.format_of(out) if out is not None else None
+        if named is not None and named != fmt:
+            raise click.UsageError(f"--out {out} names {named}, but --format is {fmt}")
+        return fmt
+    if out is None:
+        raise click.UsageError(
+            f"give --format ({valid}) or an --out file with one of those extensions"
+        )
+    named = exporters.format_of(out)
+    if named is None:
+        raise click.UsageError(f"cannot tell the format of {out.name!r}; give --format ({valid})")
+    return named
+
+
+def _suffixed(out: Path, value: str) -> Path:
+    """``map.png`` -> ``map-energy.png``."""
+    return out.with_name(f"{out.stem}-{value}{out.suffix}")
+
+
 def _create_or_exit(config: dict):
     """Create the app, or exit 1 with the data problems as one line each."""
     from geoapp import create_app

@@ -1,5 +1,84 @@
-"""Export routes ``/export.<format>`` (issue 4)."""
+"""Export routes ``/export.<fmt>``: exactly what the map shows, as a file to download.
 
-from flask import Blueprint
+``?sectors=a,b&layers=x,y&bbox=minlon,minlat,maxlon,maxlat&title=...&size=WxH`` are
+parsed by :mod:`geoapp.selection`, as on the command line; a bad value is a 400
+naming the valid ones. The data never changes while the process runs, so each
+answer is kept in a small cache: a second download of the same view is free.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, request
+
+from geoapp import get_catalog
+from geoapp.catalog import QueryError
+from geoapp.exporters import FORMATS, ExportOptions, export_bytes
+from geoapp.http import send_body
+from geoapp.render import Page
+from geoapp.schema import SECTORS
+from geoapp.selection import parse_selection, parse_size
 
 bp = Blueprint("export", __name__)
+
+PARAMETERS = ("sectors", "layers", "bbox", "title", "size")
+MAX_TITLE = 200
+CACHE_SIZE = 16
+
+
+class ExportCache:
+    """The last few exports of one app, by format, selection and options."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self.bodies: OrderedDict[tuple, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, build: Callable[[], bytes]) -> bytes:
+        with self.lock:
+            if key in self.bodies:
+                self.bodies.move_to_end(key)
+                return self.bodies[key]
+        body = build()  # outside the lock: exports run side by side
+        with self.lock:
+            self.bodies[key] = body
+            while len(self.bodies) > self.size:
+                self.bodies.popitem(last=False)
+        return body
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    """The selection as ``fmt``, with a Content-Disposition filename."""
+    if fmt not in FORMATS:
+        raise QueryError("format", fmt, FORMATS)
+    args = request.args
+    unknown = sorted(set(args) - set(PARAMETERS))
+    if unknown:
+        raise QueryError("parameter", unknown[0], PARAMETERS)
+    selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
+    title = args.get("title") or None
+    if title is not None and len(title) > MAX_TITLE:
+        raise QueryError("title", title[:20] + "…", f"at most {MAX_TITLE} characters")
+    size = parse_size(args.get("size"))
+    page = Page.from_pixels(*size) if size else Page()
+    options = ExportOptions(page=page, title=title)
+    cache = current_app.extensions.setdefault("geoapp.exports", ExportCache())
+    body = cache.get(
+        (fmt, selection, options), lambda: export_bytes(get_catalog(), selection, fmt, options)
+    )
+    response = send_body(body, FORMATS[fmt].mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{filename(selection.sectors)}{FORMATS[fmt].extension}"'
+    )
+    return response
+
+
+def filename(sectors: tuple[str, ...]) -> str:
+    """``geoapp-caspian``, with the sectors when not all of them are shown."""
+    if set(sectors) == set(SECTORS):
+        return "geoapp-caspian"
+    return "-".join(["geoapp-caspian", *sectors]) if sectors else "geoapp-caspian-none"

@@ -1,0 +1,179 @@
+"""Benchmark: PNG export of the full map, geoapp (matplotlib, on the server) vs folium.
+
+folium's own image export is ``Map._to_png``: it writes the map's HTML to a
+temporary file, opens it in a browser driven by Selenium, waits ``delay``
+seconds (3 by default) for Leaflet to draw, screenshots the map and quits the
+browser. That is how folium users get a PNG. Here the browser is Debian's
+headless Chromium through /usr/bin/chromedriver, with the network blocked, and
+the folium map carries the same layers and styles (geoapp.styles) as geoapp's.
+
+Both sides make a 1500x1050 px image of every thematic layer over the bundled
+basemap, in the same run, alternating, ``--runs`` times each:
+
+- geoapp cold: the first export after clearing the projected-basemap cache;
+  geoapp warm: every export after that; geoapp CLI: ``geoapp export`` as a new
+  process (Python start, imports, catalog load, export).
+- folium cold: the first ``_to_png`` of the run; folium warm: the next ones
+  (each still starts a browser: ``_to_png`` quits the driver it is given).
+
+After each process (the CLI, the browser) the script pauses ``--settle`` seconds,
+untimed, so that a process winding down does not share the CPU with the next timing.
+
+Usage::
+
+    .venv/bin/pip install 'selenium>=4.20'      # the 'bench' extra
+    apt-get install -y chromium chromium-driver  # Debian packages
+    .venv/bin/python bench/export_png.py --runs 5
+
+Not a test: it prints medians and ratios; docs/export.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geoapp import render, styles  # noqa: E402
+from geoapp.catalog import Catalog  # noqa: E402
+from geoapp.config import DEFAULTS  # noqa: E402
+from geoapp.schema import THEMATIC_LAYERS  # noqa: E402
+from geoapp.selection import CASPIAN_BBOX, Selection  # noqa: E402
+
+WIDTH, HEIGHT = 1500, 1050
+
+
+def geoapp_png(catalog: Catalog) -> bytes:
+    out = io.BytesIO()
+    render.render_map(catalog, Selection(), out, "png", page=render.Page.from_pixels(WIDTH, HEIGHT))
+    return out.getvalue()
+
+
+def geoapp_cli(folder: Path) -> None:
+    geoapp = Path(sys.executable).with_name("geoapp")
+    done = subprocess.run(
+        [str(geoapp), "export", "--out", str(folder / "cli.png"), "--size", f"{WIDTH}x{HEIGHT}"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"geoapp export failed: {done.stderr.strip()}")
+
+
+def folium_map(catalog: Catalog):
+    """A folium map of the same layers, styled by geoapp.styles, with Leaflet from disk."""
+    import folium
+    import xstatic.pkg.leaflet as xs_leaflet
+
+    leaflet = Path(xs_leaflet.BASE_DIR)
+    m = folium.Map(tiles=None, zoom_control=False)
+    # Instance attributes, never the class lists: no CDN, nothing but Leaflet.
+    m.default_js = [("leaflet", (leaflet / "leaflet.js").as_uri())]
+    m.default_css = [("leaflet_css", (leaflet / "leaflet.css").as_uri())]
+    base = styles.BASEMAP_STYLE
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": catalog.layers["basemap"].features},
+        style_function=lambda f: {
+            "color": base["edge"], "weight": 0.8, "fillColor": base["fill"], "fillOpacity": 1,
+        },
+    ).add_to(m)  # fmt: skip
+    for layer in THEMATIC_LAYERS:
+        features = catalog.features(layer, bbox=CASPIAN_BBOX)
+        if not features:
+            continue
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f: styles.feature_style(f["properties"]).leaflet(),
+            marker=folium.CircleMarker(radius=styles.POINT_RADIUS),
+        ).add_to(m)
+    m.fit_bounds([[CASPIAN_BBOX[1], CASPIAN_BBOX[0]], [CASPIAN_BBOX[3], CASPIAN_BBOX[2]]])
+    return m
+
+
+def chrome_driver():
+    """Selenium's Chrome driver on Debian's chromium and chromedriver, with no network."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--no-first-run", "--disable-background-networking", "--disable-extensions",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+        f"--window-size={WIDTH},{HEIGHT + 200}",
+    ):  # fmt: skip
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def folium_png(catalog: Catalog, delay: float) -> bytes:
+    m = folium_map(catalog)
+    return m._to_png(delay=delay, driver=chrome_driver(), size=(WIDTH, HEIGHT))
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each (default 5)")
+    parser.add_argument("--delay", type=float, default=3, help="folium _to_png delay (default 3)")
+    parser.add_argument(
+        "--settle", type=float, default=2, help="untimed pause after each process (default 2 s)"
+    )
+    parser.add_argument("--save", type=Path, help="folder to save one PNG of each side")
+    args = parser.parse_args()
+
+    catalog = Catalog(DEFAULTS["DATA_DIR"])
+    times: dict[str, list[float]] = {"geoapp cold": [], "geoapp warm": [], "geoapp CLI": []}
+    times |= {"folium cold": [], "folium warm": []}
+    images: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(args.runs):
+            render._CACHE.clear()
+            t, images["geoapp"] = timed(geoapp_png, catalog)
+            times["geoapp cold"].append(t)
+            for _ in range(3):
+                times["geoapp warm"].append(timed(geoapp_png, catalog)[0])
+            times["geoapp CLI"].append(timed(geoapp_cli, Path(folder))[0])
+            time.sleep(args.settle)
+            t, images["folium"] = timed(folium_png, catalog, args.delay)
+            times["folium cold" if run == 0 else "folium warm"].append(t)
+            time.sleep(args.settle)  # Chromium's exit must not eat the next geoapp timing
+            print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
+
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for name, data in images.items():
+            (args.save / f"{name}.png").write_bytes(data)
+
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    print(f"PNG export, {WIDTH}x{HEIGHT} px, every thematic layer + basemap; {args.runs} runs")
+    print(f"{'':14}{'median s':>10}{'n':>4}")
+    for name, value in med.items():
+        print(f"{name:14}{value:10.3f}{len(times[name]):4d}")
+    folium_warm = med.get("folium warm", med["folium cold"])
+    sleep_free = folium_warm - args.delay
+    print(f"ratio folium warm / geoapp warm: {folium_warm / med['geoapp warm']:.1f}x")
+    print(f"ratio folium cold / geoapp cold: {med['folium cold'] / med['geoapp cold']:.1f}x")
+    print(f"ratio folium warm / geoapp CLI (new process): {folium_warm / med['geoapp CLI']:.1f}x")
+    print(
+        f"ratio without folium's {args.delay:g} s sleep (lower bound): "
+        f"{sleep_free / med['geoapp warm']:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""Write a selection to a file: one writer per format family, and the atomic write.
+
+Images (png, svg, pdf) are drawn by :mod:`geoapp.render`; the standalone page
+(html) by :func:`geoapp.webmap.standalone_html`; data (geojson, gpkg, kml, csv)
+carries every attribute and the sources of each selected feature. Formats with
+no list type get lists and objects as JSON text, so nothing is lost.
+
+Every file is written in a private temporary folder next to the target and
+renamed into place only when complete: a failed or interrupted export leaves
+no partial file and never clobbers the file it was to replace.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry import shape
+
+from geoapp import render
+from geoapp.catalog import Catalog
+from geoapp.render import Page
+from geoapp.schema import FIELDS
+from geoapp.selection import Selection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Format:
+    family: str  # "image", "html" or "data"
+    mimetype: str
+    extension: str
+
+
+FORMATS: dict[str, Format] = {
+    "png": Format("image", "image/png", ".png"),
+    "svg": Format("image", "image/svg+xml", ".svg"),
+    "pdf": Format("image", "application/pdf", ".pdf"),
+    "html": Format("html", "text/html; charset=utf-8", ".html"),
+    "geojson": Format("data", "application/geo+json", ".geojson"),
+    "gpkg": Format("data", "application/geopackage+sqlite3", ".gpkg"),
+    "kml": Format("data", "application/vnd.google-earth.kml+xml", ".kml"),
+    "csv": Format("data", "text/csv; charset=utf-8", ".csv"),
+}
+#: File extensions that name a format (for ``--out`` without ``--format``).
+EXTENSIONS: dict[str, str] = {
+    **{f.extension: fmt for fmt, f in FORMATS.items()},
+    ".htm": "html",
+    ".json": "geojson",
+}
+INT_FIELDS = tuple(f.name for f in FIELDS if f.type == "int")
+NUMBER_FIELDS = tuple(f.name for f in FIELDS if f.type == "number")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How an image looks: page size, title and an optional online tile background."""
+
+    page: Page = Page()
+    title: str | None = None
+    tiles: str | None = None
+
+
+def format_of(path: str | os.PathLike) -> str | None:
+    """The format a file name's extension names, or None."""
+    return EXTENSIONS.get(Path(path).suffix.lower())
+
+
+# -- the atomic write ----------------------------------------------------------------
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh path to write; rename it onto ``target`` only if the block succeeds.
+
+    The path lies in a private folder beside the target (same file system, so the
+    rename is atomic; same name, so drivers that go by the extension are happy;
+    side files such as SQLite journals stay in it). On any error, including
+    KeyboardInterrupt, the folder is removed and the target is left as it was.
+    """
+    target = Path(target)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        path = folder / target.name
+        yield path
+        if not path.is_file():
+            raise RuntimeError(f"the exporter wrote nothing to {path.name}")
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(path, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_export(
+    catalog: Catalog,
+    selection: Selection,
+    fmt: str,
+    target: str | os.PathLike,
+    options: ExportOptions = ExportOptions(),
+) -> Path:
+    """Write the selection as ``fmt`` to ``target``, atomically; return the target."""
+    writer = WRITERS[FORMATS[fmt].family]
+    with atomic_path(target) as path:
+        writer(catalog, selection, fmt, path, options)
+    return Path(target)
+
+
+def export_bytes(
+    catalog: Catalog, selection: Selection, fmt: str, options: ExportOptions = ExportOptions()
+) -> bytes:
+    """Return the export as bytes (for the web), written through the same writers."""
+    with tempfile.TemporaryDirectory(prefix="geoapp-export-") as folder:
+        path = Path(folder) / f"export{FORMATS[fmt].extension}"
+        WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
+        return path.read_bytes()
+
+
+# -- writers, one per family ---------------------------------------------------------
+
+
+def write_image(
+    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+) -> None:
+    """PNG, SVG or PDF, drawn by render.py."""
+    render.render_map(
+        catalog,
+        selection,
+        str(path),
+        fmt,
+        page=options.page,
+        title=options.title,
+        tiles=options.tiles,
+    )
+
+
+def write_html(
+    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+) -> None:
+    """One self-contained page, built by the web map's own builder."""
+    from geoapp.webmap import standalone_html
+
+    html = standalone_html(
+        catalog,
+        sectors=list(selection.sectors),
+        layers=list(selection.layers),
+        bbox=selection.bbox,
+        title=options.title,
+    )
+    path.write_text(html, encoding="utf-8")
+
+
+def write_data(
+    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+) -> None:
+    """GeoJSON, GeoPackage, KML or CSV of the selected features."""
+    selected = selection.features(catalog)
+    DATA_WRITERS[fmt](catalog, selected, path)
+
+
+WRITERS: dict[str, Callable[[Catalog, Selection, str, Path, ExportOptions], None]] = {
+    "image": write_image,
+    "html": write_html,
+    "data": write_data,
+}
+
+
+def cited_sources(catalog: Catalog, features: list[dict]) -> dict[str, dict]:
+    """The sources table entries cited by these features."""
+    ids = dict.fromkeys(
+        s["article"] for f in features for s in f["properties"].get("sources") or ()
+    )
+    return {i: catalog.sources[i] for i in ids if i in catalog.sources}
+
+
+def _geojson(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
+    """Features as authored (lists stay lists), plus the sources they cite."""
+    features = [f for fs in selected.values() for f in fs]
+    doc = {
+        "type": "FeatureCollection",
+        "features": features,
+        "sources": cited_sources(catalog, features),
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def attribute_table(features: list[dict]) -> gpd.GeoDataFrame:
+    """Every schema field as a column (then any others), lists and objects as JSON text."""
+    names = [f.name for f in FIELDS]
+    for feature in features:
+        names += [k for k in feature["properties"] if k not in names]
+    rows = [
+        {name: _cell(feature["properties"].get(name)) for name in names} for feature in features
+    ]
+    frame = pd.DataFrame(rows, columns=names)
+    for name in INT_FIELDS:
+        frame[name] = frame[name].astype("Int64")
+    for name in NUMBER_FIELDS:
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    geometry = [shape(f["geometry"]) for f in features]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _cell(value):
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _tables(selected: dict[str, list[dict]]) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """One table per layer with features; an empty ``features`` table if none has any."""
+    tables = [(layer, attribute_table(fs)) for layer, fs in selected.items() if fs]
+    return tables or [("features", attribute_table([]))]
+
+
+def _gpkg(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
+    """One GeoPackage table per layer."""
+    for layer, table in _tables(selected):
+        pyogrio.write_dataframe(table, path, layer=layer, driver="GPKG")
+
+
+def _kml(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
+    """One KML folder per layer; ``name`` and ``id`` become the placemark's name and id."""
+    for i, (layer, table) in enumerate(_tables(selected)):
+        pyogrio.write_dataframe(table, path, layer=layer, driver="LIBKML", append=i > 0)
+
+
+def _csv(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
+    """One row per feature, geometry as WKT in the ``WKT`` column (GDAL reads it back)."""
+    features = [f for fs in selected.values() for f in fs]
+    table = attribute_table(features)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = [c for c in table.columns if c != "geometry"]
+    writer.writerow(["WKT", *columns])
+    wkt = shapely.to_wkt(table.geometry.values, rounding_precision=7, trim=True)
+    for text, row in zip(wkt, table[columns].itertuples(index=False), strict=True):
+        writer.writerow([text, *("" if pd.isna(v) else v for v in row)])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+DATA_WRITERS: dict[str, Callable[[Catalog, dict[str, list[dict]], Path], None]] = {
+    "geojson": _geojson,
+    "gpkg": _gpkg,
+    "kml": _kml,
+    "csv": _csv,
+}

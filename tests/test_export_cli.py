@@ -1,0 +1,132 @@
+"""``geoapp export``: formats, series, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from geoapp.cli import main
+from geoapp.schema import SECTORS
+
+GEOAPP = Path(sys.executable).with_name("geoapp")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process as the console script does; return (code, stdout, stderr)."""
+    try:
+        main(["export", *args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_png_from_the_out_extension_at_the_requested_size(capsys, tmp_path):
+    out = tmp_path / "caspian.png"
+    code, stdout, _ = run(capsys, "--out", str(out), "--size", "640x480")
+    assert code == 0 and stdout.strip() == str(out)
+    with Image.open(out) as image:
+        assert image.size == (640, 480)
+
+
+def test_width_and_height_in_inches_times_dpi(capsys, tmp_path):
+    out = tmp_path / "m.png"
+    code, _, _ = run(capsys, "--out", str(out), "--width", "4", "--height", "3", "--dpi", "100")
+    assert code == 0
+    with Image.open(out) as image:
+        assert image.size == (400, 300)
+
+
+def test_format_option_writes_data_with_the_selected_sector(capsys, tmp_path, catalog):
+    out = tmp_path / "trade"
+    code, _, _ = run(capsys, "--format", "geojson", "--out", str(out), "--sectors", "trade")
+    assert code == 0
+    features = json.loads(out.read_text())["features"]
+    assert features and all("trade" in f["properties"]["sectors"] for f in features)
+
+
+def test_each_sector_writes_one_file_per_sector(capsys, tmp_path):
+    out = tmp_path / "map.csv"
+    code, stdout, _ = run(capsys, "--out", str(out), "--each", "sector")
+    assert code == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(f"map-{s}.csv" for s in SECTORS)
+    assert stdout.split() == [str(tmp_path / f"map-{s}.csv") for s in SECTORS]
+
+
+def test_each_layer_follows_the_selected_layers(capsys, tmp_path):
+    out = tmp_path / "m.geojson"
+    code, _, _ = run(capsys, "--out", str(out), "--layers", "ports,pipelines", "--each", "layer")
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-pipelines.geojson", "m-ports.geojson"]
+    layers = {
+        f["properties"]["layer"]
+        for f in json.loads((tmp_path / "m-ports.geojson").read_text())["features"]
+    }
+    assert layers == {"ports"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "map.xyz"], "give --format"),
+        ([], "give --format"),
+        (
+            ["--format", "jpeg", "--out", "m.jpeg"],
+            "valid: png, svg, pdf, html, geojson, gpkg, kml, csv",
+        ),
+        (["--format", "svg", "--out", "m.png"], "names png"),
+        (["--out", "m.png", "--sectors", "oil"], "valid: energy, security, trade"),
+        (["--out", "m.png", "--layers", "roads"], "valid: caspian, pipelines"),
+        (["--out", "m.png", "--bbox", "60,40,50,45"], "minlon,minlat,maxlon,maxlat"),
+        (["--out", "m.png", "--bbox", "a,b,c,d"], "minlon,minlat,maxlon,maxlat"),
+        (["--out", "m.png", "--size", "big"], "WIDTHxHEIGHT"),
+        (["--out", "m.png", "--size", "10x10"], "WIDTHxHEIGHT"),
+        (["--out", "m.png", "--size", "800x600", "--width", "5"], "not both"),
+        (["--out", "m.csv", "--size", "800x600"], "applies to png, svg and pdf"),
+        (["--out", "m.gpkg", "--title", "T"], "applies to png, svg, pdf and html"),
+        (["--out", "m.png", "--each", "country"], "'country' is not one of 'sector', 'layer'"),
+        (["--out", "m.png", "--sectors", "", "--each", "sector"], "no sector is selected"),
+        (["--out", "no/such/folder/m.png"], "does not exist"),
+        (["--out", "m.png", "--dpi", "5"], "--dpi"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run(capsys, *args)
+    assert code == 2
+    assert stderr.startswith("geoapp: error: ") and stderr.count("\n") == 1
+    assert message in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tiles_without_contextily_exit_1_with_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "contextily", None)
+    target = tmp_path / "m.png"
+    target.write_bytes(b"old")
+    code, _, stderr = run(capsys, "--out", str(target), "--tiles", "osm")
+    assert code == 1
+    assert stderr == "geoapp: error: online tiles need contextily: pip install 'geoapp[tiles]'\n"
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["m.png"]
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed ``geoapp`` command: a file on success, one line and exit 2 on error."""
+    ok = subprocess.run(
+        [str(GEOAPP), "export", "--out", str(tmp_path / "m.pdf"), "--sectors", "energy"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")
+    bad = subprocess.run(
+        [str(GEOAPP), "export", "--out", str(tmp_path / "m.png"), "--layers", "nope"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
