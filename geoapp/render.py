@@ -229,22 +229,6 @@ def line_parts(geom) -> list[np.ndarray]:
 # -- drawing -------------------------------------------------------------------------
 
 
-def shown_props(props: dict, sectors: Iterable[str]) -> dict:
-    """The properties to style a feature by: coloured by a sector that is switched on.
-
-    A feature keeps its primary sector's colour when that sector is selected;
-    otherwise it takes the first selected sector it belongs to, so that a sector
-    switched off never colours the map.
-    """
-    sectors = tuple(sectors)
-    if props.get("sector") in sectors:
-        return props
-    for sector in props.get("sectors") or ():
-        if sector in sectors:
-            return {**props, "sector": sector}
-    return props
-
-
 def draw_map(
     catalog: Catalog,
     selection: Selection,
@@ -384,16 +368,16 @@ def _draw_features(
         data = catalog.layers[layer_id]
         geoms = proj.layers[layer_id]
         for row in catalog.select(layer_id, sectors=selection.sectors, bbox=selection.bbox):
-            props = shown_props(data.features[row]["properties"], selection.sectors)
+            props = data.features[row]["properties"]
             geom = geoms[row]
-            _draw_feature(ax, props, geom)
+            _draw_feature(ax, props, geom, selection.sectors)
             shown.append((props, geom))
             info.feature_ids.append(props["id"])
     return shown
 
 
-def _draw_feature(ax, props: dict, geom) -> None:
-    style = styles.feature_style(props)
+def _draw_feature(ax, props: dict, geom, sectors: Iterable[str]) -> None:
+    style = styles.feature_style(props, sectors)
     dashes = styles.mpl_dashes(props["status"])
     width = style.width * PX_TO_PT
     kind = geom.geom_type
@@ -447,11 +431,7 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 
 def _draw_legend(ax, shown, selection: Selection):
     features = [{"properties": p, "geometry": {"type": g.geom_type}} for p, g in shown]
-    entries = [
-        e
-        for e in styles.legend(features)
-        if not e.key.startswith("sector:") or e.key.split(":")[1] in selection.sectors
-    ]
+    entries = styles.legend(features, selection.sectors)
     if not entries:
         return None
     handles = []

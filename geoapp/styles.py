@@ -66,7 +66,8 @@ MPL_MARKERS: dict[str, str] = {
 }
 
 BASEMAP_STYLE = {"fill": "#F2EFE9", "edge": "#9A9A9A", "water": "#CFE3F0", "label": "#555555"}
-CASPIAN_FILL_OPACITY = 0.25
+#: Areas at sea are tinted, not painted: several overlap on the sea and must stay readable.
+CASPIAN_FILL_OPACITY = 0.12
 BASE_WIDTH = 2.5
 POINT_RADIUS = 7
 
@@ -153,14 +154,31 @@ def css_classes(props: dict) -> str:
     )
 
 
-def feature_style(props: dict) -> Style:
+def shown_sector(props: dict, selected: Iterable[str] | None = None) -> str:
+    """The sector whose colour a feature wears when ``selected`` sectors are switched on.
+
+    Its primary sector when that is on (or when no selection is given); otherwise the
+    first of its other sectors that is on, so that a sector switched off never colours
+    the map and every colour on it is in the legend. The web map's script applies the
+    same rule on every toggle.
+    """
+    primary = props["sector"]
+    if selected is None:
+        return primary
+    selected = set(selected)
+    if primary in selected:
+        return primary
+    return next((s for s in props.get("sectors", ()) if s in selected), primary)
+
+
+def feature_style(props: dict, selected: Iterable[str] | None = None) -> Style:
     """Return the style of a thematic feature from its layer, sector, status and capacity."""
     status = props["status"]
     width = line_width(props)
     _, opacity = STATUS_STYLES[status]
     layer = props["layer"]
     return Style(
-        colour=SECTOR_COLOURS[props["sector"]],
+        colour=SECTOR_COLOURS[shown_sector(props, selected)],
         width=width,
         dash=dash_array(status, width),
         opacity=opacity,
@@ -180,11 +198,16 @@ class LegendEntry:
     symbol: str | None = None
 
 
-def legend(features: Iterable[dict]) -> list[LegendEntry]:
-    """Legend entries for exactly these GeoJSON features: sectors, statuses, symbols; counted."""
+def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> list[LegendEntry]:
+    """Legend entries for exactly these GeoJSON features: sectors, statuses, symbols; counted.
+
+    With ``selected``, only the sectors switched on are listed (a feature counts under
+    each of its sectors that is on).
+    """
     features = list(features)
     props = [f["properties"] for f in features]
-    by_sector = Counter(s for p in props for s in p.get("sectors", ()))
+    wanted = set(SECTORS if selected is None else selected)
+    by_sector = Counter(s for p in props for s in p.get("sectors", ()) if s in wanted)
     by_status = Counter(p["status"] for p in props)
     by_symbol = Counter(
         f["properties"]["layer"]

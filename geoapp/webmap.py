@@ -502,7 +502,7 @@ def render_page(
             {"id": layer, "label": LAYERS[layer].title, "on": layer in view.layers}
             for layer in shown_layers
         ],
-        legend=legend_rows(styles.legend(visible)),
+        legend=legend_rows(styles.legend(visible, view.sectors)),
         exports={} if standalone else export_links(view, box),
         export_labels=EXPORT_FORMATS,
     )

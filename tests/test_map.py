@@ -104,7 +104,7 @@ def test_query_sets_the_toggles_and_the_legend_counts_what_is_visible(client, ca
     ]
     visible = webmap.visible_features(catalog, ["security"], ["pipelines", "naval_bases"])
     assert visible
-    assert legend_of(html) == {e.key: e.count for e in styles.legend(visible)}
+    assert legend_of(html) == {e.key: e.count for e in styles.legend(visible, ["security"])}
 
 
 def test_export_menu_links_every_format_for_the_view(client):

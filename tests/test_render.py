@@ -28,7 +28,7 @@ def svg_of(catalog, selection: Selection) -> str:
 def shown_colours(catalog, selection: Selection) -> set[str]:
     """The colours the selection's features are drawn in (the rule the SVG must follow)."""
     return {
-        styles.feature_style(render.shown_props(f["properties"], selection.sectors)).colour.lower()
+        styles.feature_style(f["properties"], selection.sectors).colour.lower()
         for fs in selection.features(catalog).values()
         for f in fs
     }
@@ -66,8 +66,10 @@ def test_svg_draws_energy_colour_only_when_energy_is_selected(catalog):
 
 def test_a_feature_is_never_coloured_by_a_sector_switched_off():
     props = make_feature("pipelines", sector="energy", sectors=["energy", "security"])["properties"]
-    assert render.shown_props(props, ["energy", "trade"])["sector"] == "energy"
-    assert render.shown_props(props, ["security"])["sector"] == "security"
+    assert styles.shown_sector(props, ["energy", "trade"]) == "energy"
+    assert styles.shown_sector(props, ["security"]) == "security"
+    assert styles.shown_sector(props) == "energy"
+    assert styles.feature_style(props, ["security"]).colour == styles.SECTOR_COLOURS["security"]
 
 
 def test_projection_is_a_conic_centred_on_the_view():

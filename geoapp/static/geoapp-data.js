@@ -64,7 +64,9 @@ window.geoapp = (function () {
   /** Called by Leaflet for each thematic feature: register it and bind its popup. */
   api.onEachFeature = function (feature, layer) {
     const props = feature.properties;
-    api.entries.push({ feature, layer, layerId: props.layer, sectors: props.sectors || [] });
+    api.entries.push({
+      feature, layer, layerId: props.layer, sectors: props.sectors || [], painted: props.sector,
+    });
     layer.bindTooltip(String(props.name), { sticky: true, className: "feature-tooltip" });
     layer.bindPopup(() => api.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
   };
@@ -73,6 +75,26 @@ window.geoapp = (function () {
   api.isVisible = function (entry, state) {
     return state.layers.has(entry.layerId) && entry.sectors.some((s) => state.sectors.has(s));
   };
+
+  /** The sector whose colour a feature wears: the rule of geoapp.styles.shown_sector(). */
+  api.shownSector = function (props, selected) {
+    if (selected.has(props.sector)) return props.sector;
+    return (props.sectors || []).find((s) => selected.has(s)) || props.sector;
+  };
+
+  /** Colour a drawn feature by ``sector`` (paths by style, point symbols by their SVG). */
+  function paint(entry, sector) {
+    if (entry.painted === sector) return;
+    const colour = api.settings().styles.sectors[sector].colour;
+    if (entry.layer.setStyle) {
+      entry.layer.setStyle({ color: colour, fillColor: colour });
+    } else {
+      const element = entry.layer.getElement && entry.layer.getElement();
+      if (!element) return;
+      element.querySelectorAll("path").forEach((p) => p.setAttribute("fill", colour));
+    }
+    entry.painted = sector;
+  }
 
   /** Add or remove each feature's Leaflet layer to match ``state``; return the visible ones. */
   api.show = function (state) {
@@ -83,6 +105,7 @@ window.geoapp = (function () {
       const on = api.isVisible(entry, state);
       if (on) visible.push(entry);
       if (on && !group.hasLayer(entry.layer)) group.addLayer(entry.layer);
+      if (on) paint(entry, api.shownSector(entry.feature.properties, state.sectors));
       if (!on && group.hasLayer(entry.layer)) {
         entry.layer.closePopup();
         group.removeLayer(entry.layer);
@@ -92,7 +115,7 @@ window.geoapp = (function () {
   };
 
   /** Legend entries for these features: the same rules as geoapp.styles.legend(). */
-  api.legend = function (entries) {
+  api.legend = function (entries, selected) {
     const s = api.settings();
     const count = (keyOf) => {
       const counts = {};
@@ -101,7 +124,7 @@ window.geoapp = (function () {
       }
       return counts;
     };
-    const bySector = count((e) => e.sectors);
+    const bySector = count((e) => e.sectors.filter((sector) => selected.has(sector)));
     const byStatus = count((e) => [e.feature.properties.status]);
     const bySymbol = count((e) =>
       e.feature.geometry.type.endsWith("Point") && s.styles.symbols[e.layerId] ? [e.layerId] : []

@@ -50,10 +50,10 @@
   }
 
   /** Redraw the legend: only what is visible, with a count per entry. */
-  geoapp.renderLegend = function (visible) {
+  geoapp.renderLegend = function (visible, selected) {
     const s = geoapp.settings();
     const list = document.getElementById("legend");
-    const items = geoapp.legend(visible).map((row) => {
+    const items = geoapp.legend(visible, selected).map((row) => {
       const li = document.createElement("li");
       li.dataset.key = row.key;
       const swatch = document.createElement("span");
@@ -120,7 +120,7 @@
   geoapp.apply = function () {
     const state = geoapp.state();
     const visible = geoapp.show(state);
-    geoapp.renderLegend(visible);
+    geoapp.renderLegend(visible, state.sectors);
     if (geoapp.map) geoapp.syncUrl(geoapp.map, state);
     return visible;
   };

@@ -130,7 +130,8 @@ def test_legend_counts_what_is_visible_after_each_toggle(map_page, catalog):
 
     def expected(sectors, layers):
         return {
-            e.key: e.count for e in styles.legend(webmap.visible_features(catalog, sectors, layers))
+            e.key: e.count
+            for e in styles.legend(webmap.visible_features(catalog, sectors, layers), sectors)
         }
 
     assert shown() == expected(list(SECTORS), THEMATIC_LAYERS)
@@ -245,3 +246,22 @@ def test_hovering_a_feature_shows_its_name(map_page, catalog):
     tooltip = map_page.locator(".leaflet-tooltip")
     tooltip.wait_for(timeout=5_000)
     assert tooltip.inner_text() == catalog.feature(feature_id)["properties"]["name"]
+
+
+def test_a_feature_wears_the_colour_of_a_sector_that_is_on(map_page, catalog):
+    """A multi-sector feature whose primary sector is switched off takes another's colour."""
+    feature = next(
+        f for f in catalog.layers["pipelines"].features if len(f["properties"]["sectors"]) > 1
+    )
+    props = feature["properties"]
+    other = next(s for s in props["sectors"] if s != props["sector"])
+    selector = f".id-{props['id']}"
+
+    def stroke() -> str:
+        return map_page.get_attribute(selector, "stroke").lower()
+
+    assert stroke() == styles.SECTOR_COLOURS[props["sector"]].lower()
+    toggle(map_page, "sector", props["sector"], False)
+    assert stroke() == styles.SECTOR_COLOURS[other].lower()
+    toggle(map_page, "sector", props["sector"], True)
+    assert stroke() == styles.SECTOR_COLOURS[props["sector"]].lower()
