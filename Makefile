@@ -49,5 +49,13 @@ serve-prod: $(STAMP)
 geodata: $(STAMP)
 	$(BIN)/python tools/build_geodata.py
 
+## Benchmarks (not tests): geoapp against its peers, medians and ratios. Needs the bench extra,
+## Debian chromium-driver and wrk; see bench/README.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/export_png.py --runs 5
+	$(BIN)/python bench/api_wrk.py --setup
+	$(BIN)/python bench/api_wrk.py --collection ports --runs 3 --duration 10
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
