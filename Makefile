@@ -43,7 +43,7 @@ validate: $(STAMP)
 
 ## Production: gunicorn with 2 workers.
 serve-prod: $(STAMP)
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'geoapp:create_app()'
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) geoapp.wsgi:app
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
 geodata: $(STAMP)

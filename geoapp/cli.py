@@ -52,7 +52,7 @@ def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
     config = {"DEBUG": debug}
     if data_dir is not None:
         config["DATA_DIR"] = str(data_dir)
-    app = _create_or_exit(config)
+    app = create_or_exit(config)
     click.echo(f"geoapp: serving the map on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
@@ -241,8 +241,12 @@ def _suffixed(out: Path, value: str) -> Path:
     return out.with_name(f"{out.stem}-{value}{out.suffix}")
 
 
-def _create_or_exit(config: dict):
-    """Create the app, or exit 1 with the data problems as one line each."""
+def create_or_exit(config: dict, *, status: int = 1):
+    """Create the app, or exit ``status`` with the data problems as one line each.
+
+    Used by ``geoapp serve`` and by ``geoapp.wsgi`` for production servers, so that
+    bad data or a bad setting is reported the same way everywhere, never as a traceback.
+    """
     from geoapp import create_app
     from geoapp.catalog import DataError
 
@@ -251,10 +255,10 @@ def _create_or_exit(config: dict):
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("geoapp: refusing to start: the data does not validate", err=True)
-        sys.exit(1)
+        sys.exit(status)
     except ConfigError as exc:
         click.echo(f"geoapp: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(2 if status == 1 else status)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,10 +21,10 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``gunicorn OPTIONS 'geoapp:create_app()'`` until the block ends; yield its base URL."""
+    """Run ``gunicorn OPTIONS geoapp.wsgi:app`` until the block ends; yield its base URL."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("gunicorn")), *options,
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "geoapp:create_app()"]  # fmt: skip
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "geoapp.wsgi:app"]  # fmt: skip
     proc = subprocess.Popen(command, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+from tests.factories import make_feature, write_data_dir
 from tests.servers import gunicorn
 
 
 @pytest.fixture(scope="module")
 def gunicorn_url():
-    """``gunicorn --workers 2 --bind 127.0.0.1:PORT 'geoapp:create_app()'`` (as in docs/web.md)."""
+    """``gunicorn --workers 2 --bind 127.0.0.1:PORT geoapp.wsgi:app`` (as in docs/web.md)."""
     with gunicorn("--workers", "2") as url:
         yield url
 
@@ -47,3 +52,17 @@ def test_gunicorn_answers_a_bad_query_with_400_and_no_traceback(gunicorn_url):
     body = info.value.read().decode()
     info.value.close()
     assert "pipelines" in body and "Traceback" not in body
+
+
+def test_gunicorn_refuses_broken_data_with_one_line_per_problem(tmp_path):
+    write_data_dir(tmp_path, {"ports": [make_feature("ports", status="planned")]})
+    gunicorn_bin = Path(sys.executable).with_name("gunicorn")
+    done = subprocess.run(
+        [str(gunicorn_bin), "--workers", "1", "--bind", "127.0.0.1:0", "geoapp.wsgi:app"],
+        env={**os.environ, "GEOAPP_DATA_DIR": str(tmp_path)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "ports.geojson: ports-one: unknown status 'planned'" in done.stderr
+    assert "refusing to start" in done.stderr
+    assert "Traceback" not in done.stderr
