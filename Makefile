@@ -47,6 +47,7 @@ serve-prod: $(STAMP)
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
 geodata: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[build]'
 	$(BIN)/python tools/build_geodata.py
 
 ## Benchmarks (not tests): geoapp against its peers, medians and ratios. Needs the bench extra,

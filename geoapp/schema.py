@@ -163,7 +163,8 @@ FIELDS: tuple[Field, ...] = (
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 
-#: Properties of basemap (country) features.
+#: Properties of basemap (country) features; ``iso_a3`` is null for Natural Earth units
+#: with no ISO code (Baikonur, Siachen Glacier, the Cyprus buffer zone, ...).
 BASEMAP_FIELDS: tuple[str, ...] = ("id", "name", "layer", "iso_a3", "sources")
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")

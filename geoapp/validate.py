@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from geoapp.schema import (
 )
 
 SOURCES_FILE = "sources.json"
+ISO_A3_RE = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -292,8 +294,11 @@ def _basemap_messages(props: dict, layer: Layer, registry: dict[str, dict]) -> I
     for key in sorted(set(props) - set(BASEMAP_FIELDS)):
         yield f"unknown property {key!r}"
     for key in BASEMAP_FIELDS:
-        if props.get(key) in (None, "", []):
+        if key != "iso_a3" and props.get(key) in (None, "", []):
             yield f"missing required property {key!r}"
+    code = props.get("iso_a3", "")
+    if code is not None and not (isinstance(code, str) and ISO_A3_RE.fullmatch(code)):
+        yield f"'iso_a3' must be an ISO 3166-1 alpha-3 code or null, got {code!r}"
     if props.get("layer") not in (None, layer.id):
         yield f"layer {props.get('layer')!r} does not match its file (layer {layer.id!r})"
     yield from _source_messages(props.get("sources"), registry)

@@ -126,9 +126,15 @@ def test_source_registry_is_checked(tmp_path):
 
 
 def test_basemap_features_have_their_own_schema(tmp_path):
-    write_data_dir(tmp_path, {"basemap": [make_feature("basemap", iso_a3=None, sector="energy")]})
+    write_data_dir(
+        tmp_path, {"basemap": [make_feature("basemap", iso_a3="tkm", name=None, sector="energy")]}
+    )
     found = messages(tmp_path)
-    assert "basemap.geojson: basemap-one: missing required property 'iso_a3'" in found
+    assert "basemap.geojson: basemap-one: missing required property 'name'" in found
+    assert (
+        "basemap.geojson: basemap-one: 'iso_a3' must be an ISO 3166-1 alpha-3 code or null, "
+        "got 'tkm'"
+    ) in found
     assert "basemap.geojson: basemap-one: unknown property 'sector'" in found
 
 

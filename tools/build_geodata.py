@@ -28,6 +28,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+import pycountry
 import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
@@ -46,13 +47,8 @@ ATLAS_SHA256 = "032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97
 ATLAS_FILE = "package/countries-10m.json"
 NATURAL_EARTH_ID = "natural-earth"
 
-#: ISO 3166-1 numeric (world-atlas ids) -> alpha-3, for the basemap's countries.
-BASEMAP_COUNTRIES = {
-    "004": "AFG", "051": "ARM", "031": "AZE", "156": "CHN", "268": "GEO",
-    "356": "IND", "364": "IRN", "398": "KAZ", "417": "KGZ", "586": "PAK",
-    "643": "RUS", "762": "TJK", "795": "TKM", "792": "TUR", "860": "UZB",
-}  # fmt: skip
-#: The basemap is clipped to the region so that the files stay small.
+#: The basemap holds every country (and Natural Earth unit) that meets this box, clipped to
+#: it so that the files stay small and no neighbour is left blank.
 REGION = (25.0, 20.0, 90.0, 60.0)
 #: A point in the open middle Caspian, to pick the sea out of the land's holes.
 CASPIAN_SEED = Point(51.0, 42.0)
@@ -119,23 +115,44 @@ def decode_topojson(topology: dict, name: str) -> list[tuple[dict, object]]:
     return result
 
 
+def alpha3(numeric: str | None) -> str | None:
+    """ISO 3166-1 alpha-3 of a world-atlas id (ISO numeric); None for units without one."""
+    if numeric is None:
+        return None
+    country = pycountry.countries.get(numeric=str(numeric).zfill(3))
+    return country.alpha_3 if country else None
+
+
+def slug(name: str) -> str:
+    """An id for a Natural Earth unit with no ISO code ("Baikonur" -> "baikonur")."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
 def area_km2(geom) -> float:
     """Geodesic area on the WGS84 ellipsoid, in km²."""
     return abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
 
 
-def derive_base(atlas: bytes) -> tuple[dict[str, object], object, dict]:
-    """Return the region's countries (alpha-3 -> geometry), the Caspian, and measurements."""
+Countries = dict[str, tuple[str, str | None, object]]
+
+
+def derive_base(atlas: bytes) -> tuple[Countries, object, dict]:
+    """Return the region's countries (key -> (name, alpha-3 or None, geometry)), the Caspian,
+    and measurements. The key is the alpha-3 code, or a slug of the name where there is none.
+    """
     with tarfile.open(fileobj=io.BytesIO(atlas)) as tar:
         topology = json.load(tar.extractfile(ATLAS_FILE))
-    countries = {}
+    region = shapely.box(*REGION)
+    countries: Countries = {}
     for props, geom in decode_topojson(topology, "countries"):
-        code = BASEMAP_COUNTRIES.get(str(props["id"]).zfill(3))
-        if code:
-            countries[code] = geom
+        if not geom.intersects(region):
+            continue
+        code = alpha3(props.get("id"))
+        key = code or slug(props["name"])
+        countries[key] = (COUNTRIES.get(code, props["name"]), code, geom)
     # Natural Earth's admin-0 countries leave the Caspian uncovered: the sea is the
     # hole, around the seed point, in the union of the five littoral states.
-    littoral = unary_union([countries[c] for c in ("RUS", "KAZ", "TKM", "IRN", "AZE")])
+    littoral = unary_union([countries[c][2] for c in ("RUS", "KAZ", "TKM", "IRN", "AZE")])
     parts = getattr(littoral, "geoms", [littoral])
     holes = [Polygon(r) for p in parts if isinstance(p, Polygon) for r in p.interiors]
     sea = next(h for h in holes if h.contains(CASPIAN_SEED))
@@ -149,8 +166,10 @@ def derive_base(atlas: bytes) -> tuple[dict[str, object], object, dict]:
     measured["caspian_area_error_pct"] = round(
         100 * (measured["caspian_area_km2"] / measured["reference_area_km2"] - 1), 2
     )
-    region = shapely.box(*REGION)
-    clipped = {c: shapely.make_valid(g.intersection(region)) for c, g in countries.items()}
+    clipped = {
+        key: (name, code, shapely.make_valid(geom.intersection(region)))
+        for key, (name, code, geom) in countries.items()
+    }
     return clipped, sea, measured
 
 
@@ -193,9 +212,9 @@ def authored_geometry(entry: dict, countries: dict, sea):
         return sea
     if kind == "border":
         a, b = arg.split("-")
-        return border(countries[a], countries[b])
+        return border(countries[a][2], countries[b][2])
     if kind == "coast":
-        return coast(countries[arg], sea)
+        return coast(countries[arg][2], sea)
     raise SystemExit(f"build_geodata: {entry['id']}: no geometry")
 
 
@@ -221,10 +240,10 @@ def build(atlas_path: Path | None, src: Path = GEODATA / "src") -> dict:
     }
     layers: dict[str, list[dict]] = {k: [] for k in LAYERS}
     ne_source = {"article": NATURAL_EARTH_ID, "section": "admin-0 countries"}
-    for code, geom in sorted(countries.items()):
+    for key, (name, code, geom) in sorted(countries.items()):
         props = {
-            "id": f"country-{code.lower()}",
-            "name": COUNTRIES[code],
+            "id": f"country-{key.lower()}",
+            "name": name,
             "layer": "basemap",
             "iso_a3": code,
             "sources": [ne_source],
