@@ -141,7 +141,7 @@ class Projected:
     forward: pyproj.Transformer
     inverse: pyproj.Transformer
     extent: tuple[float, float, float, float]
-    countries: list[tuple[str, MplPath, tuple[float, float]]]
+    countries: list[tuple[str, MplPath, tuple[float, float] | None]]  # name, path, label anchor
     layers: dict[str, np.ndarray]  # layer id -> projected shapely geometries by row
 
 
@@ -196,8 +196,14 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
     for feature, geom in zip(base.features, geoms, strict=True):
         if geom is None or geom.is_empty:
             continue
-        point = shapely.point_on_surface(geom)
-        countries.append((feature["properties"]["name"], polygon_path(geom), (point.x, point.y)))
+        # Label a country inside the view (not at its far-away centre); leave units with no
+        # ISO code (Baikonur, buffer zones) unlabelled.
+        in_view = shapely.intersection(geom, outline)
+        anchor = None
+        if feature["properties"]["iso_a3"] and not in_view.is_empty:
+            point = shapely.point_on_surface(in_view)
+            anchor = (point.x, point.y)
+        countries.append((feature["properties"]["name"], polygon_path(geom), anchor))
     layers = {}
     for layer_id, data in catalog.layers.items():
         if not data.layer.thematic:
@@ -619,8 +625,10 @@ def _draw_labels(ax, proj: Projected, shown, info: MapInfo, obstacles: list[Bbox
             continue
         info.labels.append(props["name"])
         info.label_boxes.append(taken[-1])
-    for name, _, (cx, cy) in proj.countries:  # country names last, where there is room
-        x, y = ax.transData.transform((cx, cy))
+    for name, _, anchor in proj.countries:  # country names last, where there is room
+        if anchor is None:
+            continue
+        x, y = ax.transData.transform(anchor)
         text = ax.text(x, y, name.upper(), fontsize=7, color=styles.BASEMAP_STYLE["label"],
                        style="italic", ha="center", va="center", zorder=1.5, transform=None,
                        alpha=0.8)  # fmt: skip
