@@ -31,14 +31,18 @@ TABLE_ROWS = {
     "trade:Aktau Port Expansion": ("30% increase in cargo capacity", "2027", None),
 }  # fmt: skip
 
-#: Reference positions (lon, lat) of places, from their Wikipedia infoboxes.
+#: Reference positions (lon, lat) of places, from their Wikipedia infoboxes (English, or the
+#: Russian/German article where the English one gives none), checked independently of the data.
 REFERENCE = {
     "Aktau": (51.17, 43.65), "Turkmenbashi": (52.97, 40.02), "Makhachkala": (47.50, 42.98),
     "Astrakhan": (48.04, 46.35), "Bandar Anzali": (49.46, 37.47), "Kaspiysk": (47.64, 42.88),
     "Herat": (62.20, 34.35), "Kandahar": (65.71, 31.61), "Quetta": (67.00, 30.18),
     "Multan": (71.47, 30.20), "Fazilka": (74.03, 30.40), "Beyneu": (55.20, 45.32),
-    "Khiva": (60.36, 41.38), "Ashgabat": (58.38, 37.95), "Zhanaozen": (52.80, 43.34),
-    "Serhetabat": (62.34, 35.28),
+    "Khiva": (60.36, 41.38), "Ashgabat": (58.38, 37.95), "Zhanaozen": (52.855, 43.338),
+    "Serhetabat": (62.34, 35.28), "Galkynysh": (62.3586, 37.3014), "Shatlyk": (61.583, 37.600),
+    "Olya": (47.534, 45.785), "Alat": (49.407, 39.948), "Puta": (49.662, 40.296),
+    "Kuryk": (51.65, 43.20), "Bereket": (55.517, 39.243), "Atyrau": (51.883, 47.117),
+    "Kulsary": (54.017, 46.963), "Sangachal": (49.481, 40.201),
 }  # fmt: skip
 
 #: Points that must lie within 5 km of a reference position.
@@ -48,15 +52,25 @@ POINTS_AT = {
     "port-bandar-anzali": "Bandar Anzali", "naval-kaspiysk": "Kaspiysk",
     "naval-astrakhan": "Astrakhan", "naval-bandar-anzali": "Bandar Anzali",
     "naval-turkmenbashi": "Turkmenbashi", "naval-makhachkala": "Makhachkala",
-    "naval-aktau": "Aktau",
+    "naval-aktau": "Aktau", "port-olya": "Olya", "port-baku-alat": "Alat",
+    "naval-baku-puta": "Puta", "port-kuryk": "Kuryk",
 }  # fmt: skip
 
 #: Routes and the towns they must pass within 25 km of.
 ROUTES_THROUGH = {
-    "pipeline-tapi": ["Serhetabat", "Herat", "Kandahar", "Quetta", "Multan", "Fazilka"],
-    "pipeline-cac-main": ["Khiva", "Beyneu"],
+    "pipeline-tapi": [
+        "Galkynysh",
+        "Serhetabat",
+        "Herat",
+        "Kandahar",
+        "Quetta",
+        "Multan",
+        "Fazilka",
+    ],
+    "pipeline-cac-main": ["Shatlyk", "Khiva", "Beyneu"],
+    "pipeline-trans-caspian": ["Sangachal"],
     "pipeline-cac-3-coastal": ["Zhanaozen", "Beyneu"],
-    "corridor-rail-link": ["Zhanaozen", "Beyneu", "Astrakhan"],
+    "corridor-rail-link": ["Bereket", "Zhanaozen", "Beyneu", "Kulsary", "Atyrau", "Astrakhan"],
 }
 
 
