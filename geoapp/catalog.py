@@ -230,7 +230,24 @@ def check_values(parameter: str, values: Iterable[str], valid: Iterable[str]) ->
     return values
 
 
-# -- request parsing and property filters (shared by /api and /ogc) -------------
+# -- request parsing and property filters (shared by the map, export, /api, /ogc) --
+
+
+def parse_list(parameter: str, raw: str | None, valid: Iterable[str]) -> tuple[str, ...] | None:
+    """Parse ``a,b,c`` against the valid values: the one comma-list rule of every interface.
+
+    None when absent (meaning all), an empty tuple when given empty (meaning none);
+    blanks around values are ignored, repeats fold, and the result follows the
+    vocabulary's order so that equal selections compare (and cache) equal.
+    """
+    if raw is None:
+        return None
+    valid = list(valid)
+    wanted = set(
+        check_values(parameter, sorted({v.strip() for v in raw.split(",") if v.strip()}), valid)
+    )
+    return tuple(v for v in valid if v in wanted)
+
 
 BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geoapp import catalog
-from geoapp.catalog import BBox, Catalog, QueryError, check_values
+from geoapp.catalog import BBox, Catalog, QueryError, parse_list
 from geoapp.schema import SECTORS, THEMATIC_LAYERS
 
 #: The default view: the Caspian Sea with the littoral states' coasts and all of
 #: Turkmenistan, where the articles' sites are (minlon, minlat, maxlon, maxlat).
 CASPIAN_BBOX: BBox = (44.0, 35.0, 67.0, 48.0)
 
-BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84), min < max"
+BBOX_HINT = f"{catalog.BBOX_HINT}, min < max"
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,6 @@ class Selection:
     def replace(self, **changes) -> Selection:
         """A copy with some fields changed (for ``--each``)."""
         return Selection(**{**self.__dict__, **changes})
-
-
-def parse_list(parameter: str, raw: str | None, valid) -> tuple[str, ...] | None:
-    """Parse ``a,b,c`` against the valid values, in vocabulary order.
-
-    None when absent (meaning all); an empty tuple when given empty (meaning none),
-    as on the map page, whose Export menu passes its toggles as they are.
-    """
-    if raw is None:
-        return None
-    valid = list(valid)
-    wanted = set(
-        check_values(parameter, sorted({v.strip() for v in raw.split(",") if v.strip()}), valid)
-    )
-    return tuple(v for v in valid if v in wanted)
 
 
 def parse_bbox(raw: str | None) -> BBox | None:

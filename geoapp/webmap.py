@@ -24,7 +24,7 @@ import xyzservices.providers
 from folium.utilities import JsCode
 
 from geoapp import assets, styles
-from geoapp.catalog import BBox, Catalog, QueryError
+from geoapp.catalog import BBox, Catalog, QueryError, parse_list
 from geoapp.config import ROOT
 from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
 
@@ -87,18 +87,6 @@ class View:
         return urlencode(params, safe=",")
 
 
-def _parse_list(name: str, raw: str | None, valid: Iterable[str]) -> tuple[str, ...] | None:
-    """Parse ``a,b``; absent means all, empty means none, order follows the vocabulary."""
-    if raw is None:
-        return None
-    valid = list(valid)
-    wanted = {v.strip() for v in raw.split(",") if v.strip()}
-    for value in sorted(wanted):
-        if value not in valid:
-            raise QueryError(name, value, valid)
-    return tuple(v for v in valid if v in wanted)
-
-
 def _parse_number(name: str, raw: str, low: float, high: float) -> float:
     hint = f"a number from {low:g} to {high:g}"
     try:
@@ -119,8 +107,8 @@ def parse_view(args: Mapping[str, str]) -> View:
     unknown = sorted(set(args) - set(PARAMETERS))
     if unknown:
         raise QueryError("parameter", unknown[0], PARAMETERS)
-    sectors = _parse_list("sectors", args.get("sectors"), SECTORS)
-    layers = _parse_list("layers", args.get("layers"), THEMATIC_LAYERS)
+    sectors = parse_list("sectors", args.get("sectors"), SECTORS)
+    layers = parse_list("layers", args.get("layers"), THEMATIC_LAYERS)
     centre = None
     lat, lon = args.get("lat"), args.get("lon")
     if (lat is None) != (lon is None):
@@ -528,8 +516,8 @@ def standalone_html(
     QueryError
         For an unknown sector or layer (with the valid values).
     """
-    sectors_t = _parse_list("sectors", ",".join(sectors), SECTORS) or ()
-    layers_t = _parse_list("layers", ",".join(layers), THEMATIC_LAYERS) or ()
+    sectors_t = parse_list("sectors", ",".join(sectors), SECTORS) or ()
+    layers_t = parse_list("layers", ",".join(layers), THEMATIC_LAYERS) or ()
     box = tuple(float(v) for v in bbox) if bbox is not None else None
     selected = {
         layer: catalog.features(layer, sectors=list(sectors_t), bbox=box) for layer in layers_t

@@ -96,3 +96,20 @@ def test_serve_refuses_to_start_on_broken_data_without_a_traceback(tmp_path):
     assert "ports.geojson: ports-one: unknown sector 'fishing'" in done.stderr
     assert "refusing to start" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_one_comma_list_rule_for_every_interface():
+    from geoapp.catalog import parse_list
+
+    valid = ["energy", "security", "trade"]
+    assert parse_list("sectors", None, valid) is None  # absent: all
+    assert parse_list("sectors", "", valid) == ()  # empty: none
+    assert parse_list("sectors", " trade , energy,trade,", valid) == ("energy", "trade")
+    with pytest.raises(QueryError, match="invalid sectors 'oil'; valid: energy, security, trade"):
+        parse_list("sectors", "energy,oil", valid)
+
+
+@pytest.mark.parametrize("path", ["/?sectors=%20energy", "/api/layers/ports?sector=%20energy",
+                                  "/export.geojson?sectors=%20energy"])  # fmt: skip
+def test_blanks_around_list_values_mean_the_same_everywhere(client, path):
+    assert client.get(path).status_code == 200

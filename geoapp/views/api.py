@@ -8,8 +8,7 @@ from datetime import date
 from flask import Blueprint, request
 
 from geoapp import get_catalog
-from geoapp.catalog import NotFoundError, QueryError
-from geoapp.catalog import parse_bbox as catalog_bbox
+from geoapp.catalog import NotFoundError, QueryError, parse_bbox, parse_list
 from geoapp.http import cors, send_body
 from geoapp.schema import FIELD_NAMES, SECTORS, STATUSES
 
@@ -21,22 +20,6 @@ FILTERS = ("sector", "status", "bbox", "completed_by", "q")
 
 def dumps(doc: object) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def parse_list(name: str, valid) -> list[str] | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    values = [v for v in raw.split(",") if v]
-    for value in values:
-        if value not in valid:
-            raise QueryError(name, value, valid)
-    return values
-
-
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    """Parse ``minlon,minlat,maxlon,maxlat``; raise QueryError when malformed."""
-    return None if raw is None else catalog_bbox(raw)
 
 
 def parse_date(name: str) -> date | None:
@@ -84,9 +67,9 @@ def layer(layer_id: str):
         raise QueryError("parameter", unknown[0], FILTERS)
     features = catalog.features(
         layer_id,
-        sectors=parse_list("sector", SECTORS),
-        statuses=parse_list("status", STATUSES),
-        bbox=parse_bbox(request.args.get("bbox")),
+        sectors=parse_list("sector", request.args.get("sector"), SECTORS),
+        statuses=parse_list("status", request.args.get("status"), STATUSES),
+        bbox=parse_bbox(raw) if (raw := request.args.get("bbox")) is not None else None,
         completed_by=parse_date("completed_by"),
         q=request.args.get("q"),
     )
