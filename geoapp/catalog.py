@@ -7,6 +7,7 @@ one-line messages that ``geoapp validate`` prints, never with a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -94,6 +95,9 @@ class Catalog:
         if problems:
             raise DataError(problems)
         self.sources, _ = load_sources(self.data_dir)
+        #: What the build derived and measured (geodata/build.json); empty if absent.
+        build = self.data_dir / "build.json"
+        self.build_info: dict = json.loads(build.read_text("utf-8")) if build.is_file() else {}
         self.layers: dict[str, LayerData] = {}
         self._by_id: dict[str, tuple[str, int]] = {}
         for layer in LAYERS.values():

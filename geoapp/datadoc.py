@@ -7,8 +7,6 @@ test fails when the committed README differs from what this renders.
 
 from __future__ import annotations
 
-import json
-
 from geoapp.catalog import Catalog
 from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES
 
@@ -55,7 +53,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def render_data_readme(catalog: Catalog) -> str:
     """Return the text of ``geodata/README.md`` for a loaded catalog."""
-    info = json.loads((catalog.data_dir / "build.json").read_text(encoding="utf-8"))
+    info = catalog.build_info
     parts = [
         INTRO.format(
             package=info["basemap"]["package"],
