@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
 
-from geoapp.catalog import Catalog
-from geoapp.config import DEFAULTS, ROOT, from_environment
+from geoapp.catalog import Catalog, DataError
+from geoapp.config import DEFAULTS, ROOT, ConfigError, check, from_environment
 
 __all__ = ["create_app", "get_catalog"]
 
 log = logging.getLogger(__name__)
+
+#: Exit status when the app refuses to start: gunicorn's "worker failed to boot", so that
+#: its master stops instead of respawning workers that can never start.
+REFUSED = 3
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the app.
 
     Configuration comes from the defaults, then ``GEOAPP_*`` environment variables,
-    then ``config``. The catalog is loaded (and validated) here, so a broken data
-    file stops the app before it serves anything, with one line per problem.
+    then ``config``. Settings are checked and the catalog is loaded (and validated)
+    here, so a bad setting or a broken data file stops the app before it serves
+    anything: one line per problem on stderr and exit status 3 (``REFUSED``), never a
+    traceback, whichever server runs the factory (``geoapp serve``, ``flask run``,
+    gunicorn).
     """
     app = Flask(
         __name__,
@@ -29,11 +37,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "geoapp" / "static"),
     )
     app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(from_environment())
-    if config:
-        app.config.from_mapping(config)
+    try:
+        app.config.from_mapping(from_environment())
+        if config:
+            app.config.from_mapping(config)
+        check(app.config)
+        app.extensions["geoapp.catalog"] = Catalog(app.config["DATA_DIR"])
+    except ConfigError as exc:
+        refuse(f"geoapp: {exc}", "the configuration is invalid")
+    except DataError as exc:
+        refuse(str(exc), "the data does not validate")
     app.debug = bool(app.config["DEBUG"])
-    app.extensions["geoapp.catalog"] = Catalog(app.config["DATA_DIR"])
 
     from geoapp import errors
     from geoapp.views import api, export, map, ogc
@@ -42,6 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (map.bp, api.bp, export.bp, ogc.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def refuse(problems: str, reason: str) -> None:
+    """Print the problems, one per line, and exit with status REFUSED."""
+    print(problems, file=sys.stderr)
+    print(f"geoapp: refusing to start: {reason}", file=sys.stderr)
+    raise SystemExit(REFUSED)
 
 
 def get_catalog() -> Catalog:

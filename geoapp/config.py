@@ -29,7 +29,7 @@ _BOOL = {"1": True, "true": True, "yes": True, "on": True,
 
 
 class ConfigError(ValueError):
-    """A GEOAPP_* variable has a value of the wrong kind."""
+    """A setting has a value of the wrong kind or out of range."""
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -52,3 +52,21 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         else:
             config[key] = raw
     return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError on the first setting out of range, naming the valid values.
+
+    Checked at start-up, so that a bad setting stops the app at once instead of
+    turning every page into an error later.
+    """
+    from geoapp.styles import TILE_PROVIDERS
+
+    tiles = config["DEFAULT_TILES"]
+    if tiles not in ("", *TILE_PROVIDERS):
+        valid = ", ".join(["'' (none)", *TILE_PROVIDERS])
+        raise ConfigError(f"DEFAULT_TILES={tiles!r}: use one of {valid}")
+    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE"):
+        value = config[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{key}={value!r}: must be a whole number >= 0")

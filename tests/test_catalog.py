@@ -77,13 +77,18 @@ def test_frame_concatenates_the_selection(small):
     assert frame.crs.to_epsg() == 4326
 
 
-def test_broken_data_stops_loading_with_the_validator_lines(tmp_path):
+def test_broken_data_stops_loading_with_the_validator_lines(tmp_path, capsys):
     write_data_dir(tmp_path, {"ports": [make_feature("ports", status="planned")]})
     with pytest.raises(DataError) as exc:
         Catalog(tmp_path)
     assert str(exc.value).startswith("ports.geojson: ports-one: unknown status 'planned'")
-    with pytest.raises(DataError):
+    with pytest.raises(SystemExit) as stop:
         create_app({"DATA_DIR": str(tmp_path)})
+    assert stop.value.code == 3
+    assert capsys.readouterr().err.splitlines() == [
+        str(exc.value),
+        "geoapp: refusing to start: the data does not validate",
+    ]
 
 
 def test_serve_refuses_to_start_on_broken_data_without_a_traceback(tmp_path):
@@ -92,7 +97,7 @@ def test_serve_refuses_to_start_on_broken_data_without_a_traceback(tmp_path):
         [sys.executable, "-m", "geoapp", "serve", "--data-dir", str(tmp_path), "--port", "0"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "ports.geojson: ports-one: unknown sector 'fishing'" in done.stderr
     assert "refusing to start" in done.stderr
     assert "Traceback" not in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,17 @@ def test_a_bad_option_value_is_one_line_and_exit_2():
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "--port" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_flask_run_refuses_broken_data_without_a_traceback(tmp_path):
+    from tests.factories import make_feature, write_data_dir
+
+    write_data_dir(tmp_path, {"events": [make_feature("events", status="event")]})
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "geoapp", "run", "--port", "0"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GEOAPP_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "events.geojson: events-one: an event needs a 'date'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -38,3 +38,24 @@ def test_test_config_wins_over_environment(monkeypatch):
 def test_debug_is_off_unless_asked_for():
     assert DEFAULTS["DEBUG"] is False
     assert create_app().debug is False
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [({"DEFAULT_TILES": "bing"}, "geoapp: DEFAULT_TILES='bing': use one of '' (none), osm, esri"),
+     ({"CACHE_MAX_AGE": -1}, "geoapp: CACHE_MAX_AGE=-1: must be a whole number >= 0"),
+     ({"PAGE_CACHE_SIZE": "many"}, "geoapp: PAGE_CACHE_SIZE='many': must be a whole number >= 0")],
+)  # fmt: skip
+def test_a_bad_setting_stops_the_app_at_start_with_one_line(config, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        create_app(config)
+    assert stop.value.code == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err == [message, "geoapp: refusing to start: the configuration is invalid"]
+
+
+def test_a_bad_environment_value_stops_the_app_too(monkeypatch, capsys):
+    monkeypatch.setenv("GEOAPP_ONLINE_TILES", "maybe")
+    with pytest.raises(SystemExit):
+        create_app()
+    assert capsys.readouterr().err.startswith("geoapp: GEOAPP_ONLINE_TILES='maybe'")
