@@ -94,7 +94,7 @@ LAYERS: dict[str, Layer] = {
         Layer(
             "basemap",
             "Countries",
-            "Country polygons of the region from Natural Earth 1:50m (bundled basemap).",
+            "Country polygons of the region from Natural Earth 1:10m (bundled basemap).",
             POLYGON,
             thematic=False,
         ),

@@ -42,7 +42,7 @@ REFERENCE = {
     "Serhetabat": (62.34, 35.28), "Galkynysh": (62.3586, 37.3014), "Shatlyk": (61.583, 37.600),
     "Olya": (47.534, 45.785), "Alat": (49.407, 39.948), "Puta": (49.662, 40.296),
     "Kuryk": (51.65, 43.20), "Bereket": (55.517, 39.243), "Atyrau": (51.883, 47.117),
-    "Kulsary": (54.017, 46.963), "Sangachal": (49.481, 40.201),
+    "Kulsary": (54.017, 46.963), "Sangachal": (49.481, 40.201), "Hazar": (53.128, 39.413),
 }  # fmt: skip
 
 #: Points that must lie within 5 km of a reference position.
@@ -69,7 +69,7 @@ ROUTES_THROUGH = {
     ],
     "pipeline-cac-main": ["Shatlyk", "Khiva", "Beyneu"],
     "pipeline-trans-caspian": ["Sangachal"],
-    "pipeline-cac-3-coastal": ["Zhanaozen", "Beyneu"],
+    "pipeline-cac-3-coastal": ["Hazar", "Zhanaozen", "Beyneu"],
     "corridor-rail-link": ["Bereket", "Zhanaozen", "Beyneu", "Kulsary", "Atyrau", "Astrakhan"],
 }
 
