@@ -35,7 +35,8 @@ def test_test_config_wins_over_environment(monkeypatch):
     assert create_app({"CACHE_MAX_AGE": 5}).config["CACHE_MAX_AGE"] == 5
 
 
-def test_debug_is_off_unless_asked_for():
+def test_debug_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("GEOAPP_DEBUG", raising=False)
     assert DEFAULTS["DEBUG"] is False
     assert create_app().debug is False
 
