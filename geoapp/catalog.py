@@ -44,15 +44,23 @@ class DataError(Exception):
 
 
 class _ValuesError(Exception):
-    """An error about one value that names the values that would have been valid."""
+    """An error about one value that says what would have been valid.
+
+    ``valid`` is a vocabulary (the values themselves, as a list a client can
+    use) and ``hint`` a sentence describing a form ("a whole number from 1 to
+    1000"); exactly one is set. Error pages show a hint as prose and a
+    vocabulary as a list, so a hint is never split into fragments.
+    """
 
     template = "{what} {value!r}"
 
     def __init__(self, what: str, value: object, valid: Iterable[str] | str):
         self.what = what
         self.value = value
-        self.valid = valid if isinstance(valid, str) else ", ".join(valid)
-        super().__init__(self.template.format(what=what, value=value) + f"; valid: {self.valid}")
+        self.hint: str | None = valid if isinstance(valid, str) else None
+        self.valid: list[str] | None = None if isinstance(valid, str) else [str(v) for v in valid]
+        expected = self.hint if self.valid is None else ", ".join(self.valid)
+        super().__init__(self.template.format(what=what, value=value) + f"; valid: {expected}")
 
 
 class QueryError(_ValuesError, ValueError):
@@ -288,15 +296,35 @@ def queryables(layer: Layer) -> dict[str, str]:
     return {f.name: f.type for f in FIELDS if f.name not in skip}
 
 
-#: Vocabularies a filter value must come from, by property name.
+#: Vocabularies the schema fixes, by property name. ``iso_a3`` is not here: the
+#: basemap holds whatever Natural Earth units the data has, so its codes come
+#: from the loaded features (see ``vocabularies``).
 VOCABULARIES: dict[str, Iterable[str]] = {
     "sector": SECTORS,
     "sectors": SECTORS,
     "status": STATUSES,
     "country": COUNTRIES,
-    "iso_a3": COUNTRIES,
     "layer": LAYERS,
 }
+
+#: Properties whose filter matches the members of another, list, property:
+#: ``sector=energy`` means "energy among its sectors" on /ogc as on the map and
+#: /api, so that filtering a sector never misses a multi-sector feature.
+MEMBER_OF = {"sector": "sectors"}
+
+
+def vocabularies(layer: Layer, features: Sequence[dict]) -> dict[str, list[str]]:
+    """The values each vocabulary-bound queryable of ``layer`` may take.
+
+    Schema vocabularies as the schema orders them; data-derived ones (the
+    basemap's ``iso_a3``; null codes are not values) sorted, from ``features``.
+    """
+    fields = queryables(layer)
+    out = {name: list(values) for name, values in VOCABULARIES.items() if name in fields}
+    if "iso_a3" in fields:
+        codes = {f["properties"].get("iso_a3") for f in features}
+        out["iso_a3"] = sorted(c for c in codes if isinstance(c, str) and c)
+    return out
 
 
 def match_properties(
@@ -305,17 +333,19 @@ def match_properties(
     """Keep the rows whose properties equal every ``where`` value.
 
     List properties (``sectors``, ``country``) match when they contain the
-    value; numbers compare as numbers. Unknown properties or values outside a
+    value, and ``sector`` matches any of a feature's ``sectors`` (``MEMBER_OF``);
+    numbers compare as numbers. Unknown properties or values outside a
     vocabulary raise QueryError with the valid ones.
     """
     fields = queryables(layer)
+    vocabulary = vocabularies(layer, features) if where else {}
     tests = []
     for name, raw in where.items():
         if name not in fields:
             raise QueryError("property", name, fields)
         kind = fields[name]
-        if name in VOCABULARIES:
-            check_values(name, [raw], VOCABULARIES[name])
+        if name in vocabulary:
+            check_values(name, [raw], vocabulary[name])
         if kind in ("number", "int"):
             try:
                 wanted: object = float(raw)
@@ -325,6 +355,8 @@ def match_properties(
                 raise QueryError(name, raw, "a finite number")
         else:
             wanted = raw
+        if name in MEMBER_OF:
+            name, kind = MEMBER_OF[name], fields[MEMBER_OF[name]]
         tests.append((name, kind, wanted))
 
     def keep(props: dict) -> bool:

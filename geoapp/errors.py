@@ -1,46 +1,72 @@
 """Typed errors mapped to HTTP answers in one place.
 
-Every error answer is short and names what would have been valid; no
-traceback ever reaches a user, whatever the debug setting of a handler.
+Every error answer is short and says what would have been valid: a vocabulary
+as a list (``valid``) or a form as a sentence (``hint``), never prose cut into
+fragments. No traceback ever reaches a user, whatever the debug setting of a
+handler. Errors are never stored by caches (``Cache-Control: no-store``): a 400
+or 404 must not outlive a fix to the request, the data or the server.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geoapp.catalog import NotFoundError, QueryError
+from geoapp.http import cors
 
 log = logging.getLogger(__name__)
+
+#: Path prefixes of the data APIs: JSON errors, readable from any origin.
+API_PREFIXES = ("/api", "/ogc")
+
+
+def is_api_path(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in API_PREFIXES)
 
 
 def wants_json() -> bool:
     """API paths and ``.json`` requests get JSON errors; pages get HTML."""
     path = request.path
     return (
-        path.startswith(("/api", "/ogc"))
+        is_api_path(path)
         or path.endswith(".json")
         or (request.accept_mimetypes.best == "application/json")
     )
 
 
-def error_response(status: int, title: str, detail: str, valid: str | None = None):
+def error_response(
+    status: int,
+    title: str,
+    detail: str,
+    valid: list[str] | None = None,
+    hint: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> Response:
+    """The error answer: JSON for the APIs, the error page for people."""
     if wants_json():
-        body = {"code": status, "title": title, "description": detail}
+        body: dict = {"code": status, "title": title, "description": detail}
         if valid is not None:
-            body["valid"] = valid.split(", ")
+            body["valid"] = valid
+        if hint is not None:
+            body["hint"] = hint
         response = jsonify(body)
     else:
-        response = render_template(
-            "error.html",
-            status=status,
-            title=title,
-            detail=detail,
-            valid=valid.split(", ") if valid else None,
+        page = render_template(
+            "error.html", status=status, title=title, detail=detail, valid=valid, hint=hint
         )
-    return response, status
+        response = make_response(page)
+    response.status_code = status
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
+    if is_api_path(request.path):
+        # Blueprint after_request hooks do not run when no route matched (404, 405).
+        cors(response)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -48,15 +74,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def bad_query(exc: QueryError):
-        return error_response(400, "Bad request", str(exc), exc.valid)
+        return error_response(400, "Bad request", str(exc), exc.valid, exc.hint)
 
     @app.errorhandler(NotFoundError)
     def not_found(exc: NotFoundError):
-        return error_response(404, "Not found", str(exc), exc.valid)
+        return error_response(404, "Not found", str(exc), exc.valid, exc.hint)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.name, exc.description or exc.name)
+        # get_headers() carries what the status needs, e.g. ``Allow`` on a 405.
+        return error_response(
+            exc.code or 500, exc.name, exc.description or exc.name, headers=exc.get_headers()
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

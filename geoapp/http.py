@@ -1,25 +1,82 @@
 """HTTP caching helpers: ETag and conditional GET, gzip, Cache-Control, CORS.
 
-Layer JSON and map pages are immutable for the life of a process (the data
-is loaded once), so every body gets a strong ETag and is compressed once.
+Layer JSON and map pages are immutable for the life of a process (the data is
+loaded once), so a body is named by a strong ETag and compressed once. The
+ETag scheme, in one place:
+
+- a body's tag is its digest, or one the caller derives from the data and the
+  query; a caller whose body varies with no change of meaning (the ``timeStamp``
+  of an OGC items page) marks its tag weak (``W/"..."``);
+- gzip is another representation, so its tag is the identity tag plus ``-gzip``:
+  a strong tag never names two different byte sequences;
+- ``If-None-Match`` uses the weak comparison (RFC 9110, 13.1.2) against the tag
+  of the representation this request would get, so a weak tag revalidates.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 from flask import Response, current_app, request
+
+#: Media types worth compressing; images, PDF, GeoPackage and archives are not.
+_COMPRESSIBLE = {"application/json", "application/xml", "application/javascript", "image/svg+xml"}
+#: Bodies this small are answered as they are: gzip would not pay for its header.
+GZIP_MIN_BYTES = 512
+#: The most compressed bytes kept in memory; least recently used go first.
+GZIP_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def etag_of(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
-@lru_cache(maxsize=512)
-def _gzipped(body: bytes) -> bytes:
-    return gzip.compress(body, compresslevel=6, mtime=0)
+def compressible(mimetype: str) -> bool:
+    """Whether gzip helps ``mimetype``: text, JSON, XML (SVG, KML, GML), JavaScript, CSV."""
+    base = mimetype.partition(";")[0].strip().lower()
+    return base.startswith("text/") or base in _COMPRESSIBLE or base.endswith(("+json", "+xml"))
+
+
+class GzipCache:
+    """Compressed bodies by the ETag that names them, bounded by their total size.
+
+    Keyed by tag rather than by body, so a lookup hashes nothing and the cache
+    holds no copy of the uncompressed bodies. Safe across the threads of a worker.
+    """
+
+    def __init__(self, max_bytes: int = GZIP_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, tag: str | None, body: bytes) -> bytes:
+        """``body`` gzipped; kept under ``tag`` unless ``tag`` is None (a body it does not name)."""
+        if tag is not None:
+            with self._lock:
+                hit = self._entries.get(tag)
+                if hit is not None:
+                    self._entries.move_to_end(tag)
+                    return hit
+        zipped = gzip.compress(body, compresslevel=6, mtime=0)
+        if tag is not None and len(zipped) <= self.max_bytes:
+            with self._lock:
+                if tag not in self._entries:
+                    self._entries[tag] = zipped
+                    self.size += len(zipped)
+                while self.size > self.max_bytes:
+                    _, dropped = self._entries.popitem(last=False)
+                    self.size -= len(dropped)
+        return zipped
+
+
+GZIPPED = GzipCache()
 
 
 def send_body(
@@ -27,20 +84,29 @@ def send_body(
     mimetype: str,
     *,
     etag: str | None = None,
+    weak: bool = False,
     max_age: int | None = None,
     cors: bool = False,
 ) -> Response:
-    """Answer ``body`` with ETag/304, gzip when accepted, Cache-Control and optional CORS."""
-    etag = etag or etag_of(body)
+    """Answer ``body`` with ETag/304, gzip when accepted, Cache-Control and optional CORS.
+
+    ``etag`` (unquoted) names the body when the caller can do so more cheaply
+    than a digest; ``weak`` says it names the meaning, not the bytes.
+    """
+    tag = etag or etag_of(body)
     age = current_app.config["CACHE_MAX_AGE"] if max_age is None else max_age
-    if etag in request.if_none_match:
+    zipped = (
+        len(body) > GZIP_MIN_BYTES and compressible(mimetype) and "gzip" in request.accept_encodings
+    )
+    served = f"{tag}-gzip" if zipped else tag
+    if request.if_none_match.contains_weak(served):
         response = Response(status=304)
     else:
         response = Response(body, mimetype=mimetype)
-        if len(body) > 512 and "gzip" in request.accept_encodings:
-            response.set_data(_gzipped(body))
+        if zipped:
+            response.set_data(GZIPPED.get(None if weak else tag, body))
             response.headers["Content-Encoding"] = "gzip"
-    response.set_etag(etag)
+    response.set_etag(served, weak=weak)
     response.headers["Cache-Control"] = f"public, max-age={age}"
     response.headers["Vary"] = "Accept-Encoding"
     if cors:
@@ -53,6 +119,7 @@ def cors(response: Response) -> Response:
 
     Registered with ``after_request`` on the API blueprints, so that errors and
     automatic OPTIONS answers carry the headers too, not only ``send_body``'s.
+    Errors on paths no route matches get them from ``geoapp.errors``.
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         response.headers["Access-Control-Allow-Origin"] = "*"

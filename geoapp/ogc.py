@@ -107,6 +107,7 @@ def landing(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) -> A
         "links": [
             *_self_links(base, fmt),
             link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link(f"{base}/api?f=html", "service-doc", HTML, "The API documentation"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{base}/collections", "data", JSON, "The collections"),
         ],
@@ -177,15 +178,17 @@ def items(
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
     }
-    # The ETag names the data and the page, not the timeStamp: an unchanged page is a 304.
-    etag = _etag(catalog, collection_id, fmt, sorted(args.items()))
     if fmt == "html":
+        # No timeStamp in the page: its ETag is its body's, strong, from send_body.
         head["features"] = [data.features[i] for i in page]
         head["title"] = data.layer.title
-        return {"Content-Type": HTML, "ETag": etag}, 200, render_html(head)
+        return {"Content-Type": HTML}, 200, render_html(head)
+    # The body carries a fresh timeStamp, so its ETag names the data, base URL and
+    # query instead, and is weak: two answers with it are equivalent, not byte-equal.
+    etag = _etag(catalog, base, collection_id, sorted(args.items()))
     encoded, _ = _encoded(catalog, data)
     body = dumps(head)[:-1] + b',"features":[' + b",".join(encoded[i] for i in page) + b"]}"
-    return {"Content-Type": GEOJSON, "ETag": etag}, 200, body
+    return {"Content-Type": GEOJSON, "ETag": f'W/"{etag}"'}, 200, body
 
 
 def item(
@@ -212,14 +215,15 @@ def item(
     return _answer(doc, fmt, GEOJSON)
 
 
-def api_description(catalog: Catalog, base: str, args: Mapping[str, str]) -> Answer:
-    """The OpenAPI 3.0 document, generated from the schema."""
+def api_description(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) -> Answer:
+    """The OpenAPI 3.0 document, generated from the schema; as a page of paths for ``html``."""
     from geoapp.openapi import document
 
-    _only(args, ("f",))
-    if args.get("f", "json") != "json":
-        raise QueryError("f", args["f"], ("json",))
-    return {"Content-Type": OPENAPI}, 200, dumps(document(base))
+    _only(args)
+    doc = document(catalog, base)
+    if fmt == "html":
+        return {"Content-Type": HTML}, 200, render_api_html(doc)
+    return {"Content-Type": OPENAPI}, 200, dumps(doc)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -299,9 +303,9 @@ def _encoded(catalog: Catalog, data: LayerData) -> Encoded:
     return layers[data.id]
 
 
-def _etag(catalog: Catalog, collection_id: str, fmt: str, args: list) -> str:
+def _etag(catalog: Catalog, base: str, collection_id: str, args: list) -> str:
     _, fingerprint = _encoded(catalog, catalog.layers[collection_id])
-    key = fingerprint + repr((collection_id, fmt, args)).encode()
+    key = fingerprint + repr((base, collection_id, args)).encode()
     return hashlib.blake2b(key, digest_size=16).hexdigest()
 
 
@@ -390,6 +394,53 @@ def render_html(doc: dict) -> bytes:
         out.append("</table>")
     out.append("</body></html>")
     return "".join(out).encode()
+
+
+def render_api_html(doc: dict) -> bytes:
+    """The API definition for people: every path, its operation and its parameters.
+
+    Plain HTML with no script, so that it works offline (no Swagger UI from a CDN).
+    """
+    esc = html.escape
+    shared = doc["components"]["parameters"]
+    title = doc["info"]["title"]
+    base = doc["servers"][0]["url"]
+    out = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{esc(doc['info']['description'])}</p>",
+        f"<p>OpenAPI {esc(doc['openapi'])}: <a rel='alternate' href='{esc(base)}/api?f=json'>"
+        "the document as JSON</a>.</p>",
+    ]
+    for path, item in doc["paths"].items():
+        operation = item["get"]
+        # Templated paths ({featureId}) are not links; the others are.
+        shown = f"<a href='{esc(base + path)}'>{esc(path)}</a>" if "{" not in path else esc(path)
+        out.append(f"<h2 id='{esc(operation['operationId'])}'>GET <code>{shown}</code></h2>")
+        out.append(f"<p>{esc(operation['summary'])}</p>")
+        params = [_resolve(p, shared) for p in operation.get("parameters", [])]
+        if params:
+            out.append(
+                "<table><tr><th>parameter</th><th>in</th><th>values</th><th>description</th></tr>"
+            )
+            for p in params:
+                schema = p.get("schema", {})
+                values = ", ".join(map(str, schema.get("enum", []))) or schema.get("type", "")
+                out.append(
+                    f"<tr><td><code>{esc(p['name'])}</code></td><td>{esc(p['in'])}</td>"
+                    f"<td>{esc(values)}</td><td>{esc(p.get('description', ''))}</td></tr>"
+                )
+            out.append("</table>")
+    out.append("</body></html>")
+    return "".join(out).encode()
+
+
+def _resolve(parameter: dict, shared: dict) -> dict:
+    """A parameter object, following a ``#/components/parameters/...`` reference."""
+    if "$ref" in parameter:
+        return shared[parameter["$ref"].rsplit("/", 1)[1]]
+    return parameter
 
 
 def _text(value: object) -> str:

@@ -7,11 +7,21 @@ a new layer or field in ``geoapp.schema`` appears here with no edit.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import weakref
+from collections.abc import Sequence
 
-from geoapp.catalog import VOCABULARIES, queryables
-from geoapp.ogc import CONFORMANCE, GEOJSON, HTML, ITEM_PARAMETERS, JSON, LIMIT_DEFAULT, LIMIT_MAX
-from geoapp.schema import FIELDS, LAYERS, Layer
+from geoapp.catalog import MEMBER_OF, Catalog, queryables, vocabularies
+from geoapp.ogc import (
+    CONFORMANCE,
+    GEOJSON,
+    HTML,
+    ITEM_PARAMETERS,
+    JSON,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    OPENAPI,
+)
+from geoapp.schema import FIELDS, Layer
 
 _TYPES = {
     "str": {"type": "string"},
@@ -99,20 +109,29 @@ def _get(summary: str, operation_id: str, responses: dict, parameters: list | No
     }
 
 
-def property_parameters(layer: Layer) -> list[dict]:
-    """One query parameter per queryable property of ``layer``, typed from the schema."""
+def property_parameters(layer: Layer, features: Sequence[dict]) -> list[dict]:
+    """One query parameter per queryable property of ``layer``, typed from the schema.
+
+    Enums are the vocabularies the filter checks values against, including
+    those derived from the loaded ``features`` (the basemap's ``iso_a3``).
+    """
     descriptions = {f.name: f.description for f in FIELDS}
+    vocabulary = vocabularies(layer, features)
     out = []
     for name, kind in queryables(layer).items():
         schema = dict(_TYPES.get(kind, {"type": "string"}))
-        if name in VOCABULARIES:
-            schema["enum"] = list(VOCABULARIES[name])
+        if name in vocabulary:
+            schema["enum"] = vocabulary[name]
+        note = ""
+        if kind == "list[str]":
+            note = " Lists match when they contain the value."
+        elif name in MEMBER_OF:
+            note = f" Matches every feature with the value among its `{MEMBER_OF[name]}`."
         out.append(
             {
                 "name": name,
                 "in": "query",
-                "description": descriptions.get(name, name)
-                + (" Lists match when they contain the value." if kind == "list[str]" else ""),
+                "description": descriptions.get(name, name) + note,
                 "required": False,
                 "schema": schema,
             }
@@ -120,29 +139,35 @@ def property_parameters(layer: Layer) -> list[dict]:
     return out
 
 
-@lru_cache(maxsize=8)
-def document(base: str) -> dict:
-    """Return the OpenAPI 3.0 document for the service at ``base`` (e.g. ``http://h/ogc``)."""
+_BASES_KEPT = 8
+_DOCUMENTS: weakref.WeakKeyDictionary[Catalog, dict[str, dict]] = weakref.WeakKeyDictionary()
+
+
+def document(catalog: Catalog, base: str) -> dict:
+    """Return the OpenAPI 3.0 document for ``catalog`` served at ``base`` (``http://h/ogc``).
+
+    Built once per catalog and base URL: the enums depend on the loaded data.
+    The base comes from the request's Host, so only the latest few are kept.
+    """
+    built = _DOCUMENTS.setdefault(catalog, {})
+    if base not in built:
+        if len(built) >= _BASES_KEPT:
+            built.pop(next(iter(built), None), None)
+        built[base] = _document(catalog, base)
+    return built[base]
+
+
+def _document(catalog: Catalog, base: str) -> dict:
     paths = {
         "/": _get("Landing page", "getLandingPage", _ok("Links to the API", JSON, HTML)),
         "/conformance": _get(
             "Conformance classes", "getConformance", _ok("conformsTo", JSON, HTML)
         ),
-        "/api": {
-            "get": {
-                "summary": "This document",
-                "operationId": "getApi",
-                "responses": {
-                    "200": {
-                        "description": "The OpenAPI document",
-                        "content": {"application/vnd.oai.openapi+json;version=3.0": {}},
-                    }
-                },
-            }
-        },
+        "/api": _get("This document", "getApi", _ok("The API definition", OPENAPI, HTML)),
         "/collections": _get("The collections", "getCollections", _ok("Collections", JSON, HTML)),
     }
-    for layer in LAYERS.values():
+    for data in catalog.layers.values():
+        layer = data.layer
         url = f"/collections/{layer.id}"
         items_params = [{"$ref": f"#/components/parameters/{p}"} for p in ITEM_PARAMETERS[1:]]
         paths[url] = _get(
@@ -154,7 +179,7 @@ def document(base: str) -> dict:
             f"Features of {layer.title}",
             f"get_{layer.id}_items",
             _ok("A page of features", GEOJSON, HTML),
-            items_params + property_parameters(layer),
+            items_params + property_parameters(layer, data.features),
         )
         paths[f"{url}/items/{{featureId}}"] = _get(
             f"One feature of {layer.title}",
@@ -190,6 +215,7 @@ def document(base: str) -> dict:
                         "title": {"type": "string"},
                         "description": {"type": "string"},
                         "valid": {"type": "array", "items": {"type": "string"}},
+                        "hint": {"type": "string"},
                     },
                 }
             },

@@ -37,14 +37,28 @@ PATHS = st.one_of(
     st.sampled_from(["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/api", "/api/layers"]),
 )
 ACCEPT = st.sampled_from(["*/*", "text/html", "application/json", "application/geo+json", "x/y"])
+METHOD = st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "DELETE"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(path=PATHS, query=QUERY, accept=ACCEPT)
-def test_no_request_gets_a_500(app, path, query, accept):
-    response = app.test_client().get(path, query_string=query, headers={"Accept": accept})
+@given(path=PATHS, query=QUERY, accept=ACCEPT, method=METHOD)
+def test_no_request_gets_a_500(app, path, query, accept, method):
+    response = app.test_client().open(
+        path, method=method, query_string=query, headers={"Accept": accept}
+    )
     # 308 is werkzeug merging the double slash a decoded %2F can make; never a 5xx.
-    assert response.status_code in (200, 308, 400, 404), (path, query, response.data[:300])
+    assert response.status_code in (200, 308, 400, 404, 405), (path, query, response.data[:300])
     if response.status_code >= 400:
+        assert response.headers["Cache-Control"] == "no-store"
+        if method == "HEAD":
+            return
         doc = response.get_json(force=True)
         assert doc["code"] == response.status_code and doc["description"]
+        # What would have been valid: a list of values, or one sentence; never both.
+        assert not ("valid" in doc and "hint" in doc)
+        if "valid" in doc:
+            assert all(isinstance(v, str) for v in doc["valid"])
+        if "hint" in doc:
+            assert isinstance(doc["hint"], str) and doc["description"].endswith(doc["hint"])
+    if response.status_code == 405:
+        assert "GET" in response.headers["Allow"]

@@ -8,7 +8,7 @@ import pytest
 
 from geoapp import ogc
 from geoapp.catalog import Catalog, NotFoundError, QueryError
-from geoapp.schema import LAYERS, SECTORS
+from geoapp.schema import COUNTRIES, LAYERS, SECTORS
 from tests.factories import make_feature, write_data_dir
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -102,16 +102,29 @@ def test_item_returns_one_feature_with_links(client, catalog):
 
 
 @pytest.mark.parametrize("sector", list(SECTORS))
-def test_sector_filter_keeps_the_primary_sector(client, catalog, sector):
+def test_sector_filter_keeps_features_with_that_sector_among_theirs(client, catalog, sector):
+    """``sector=X`` on /ogc means what it means on /api and the map: X is one of its sectors."""
     for layer_id in ("pipelines", "ports", "programmes"):
         expected = [
             f["properties"]["id"]
             for f in catalog.layers[layer_id].features
-            if f["properties"]["sector"] == sector
+            if sector in f["properties"]["sectors"]
         ]
-        doc = get_json(client, f"/ogc/collections/{layer_id}/items?limit=1000&sector={sector}")
+        url = f"/ogc/collections/{layer_id}/items?limit=1000&sector={sector}"
+        doc = get_json(client, url)
         assert [f["id"] for f in doc["features"]] == expected
         assert doc["numberMatched"] == len(expected)
+        assert get_json(client, url.replace("sector=", "sectors="))["features"] == doc["features"]
+        api = client.get(f"/api/layers/{layer_id}?sector={sector}").get_json(force=True)
+        assert [f["properties"]["id"] for f in api["features"]] == expected
+
+
+def test_sector_filter_finds_a_feature_whose_primary_sector_is_another(tmp_path):
+    both = make_feature("ports", "port-both", sector="trade", sectors=["trade", "energy"])
+    only = make_feature("ports", "port-trade", sector="trade", sectors=["trade"])
+    catalog = Catalog(write_data_dir(tmp_path, {"ports": [both, only]}))
+    _, _, body = ogc.items(catalog, "http://h/ogc", "ports", {"sector": "energy"}, "json")
+    assert [f["id"] for f in json.loads(body)["features"]] == ["port-both"]
 
 
 def test_list_property_filter_matches_members(client, catalog):
@@ -246,3 +259,74 @@ def test_errors_are_raised_typed_for_the_one_mapping(catalog):
         ogc.collection(catalog, "http://h/ogc", "nope", {}, "json")
     with pytest.raises(QueryError):
         ogc.items(catalog, "http://h/ogc", "ports", {"limit": "0"}, "json")
+
+
+def test_iso_a3_filter_accepts_every_code_the_basemap_holds(client, catalog):
+    features = catalog.layers["basemap"].features
+    codes = sorted({f["properties"]["iso_a3"] for f in features if f["properties"]["iso_a3"]})
+    assert set(codes) - set(COUNTRIES), "the basemap should hold units beyond schema.COUNTRIES"
+    for code in codes:
+        doc = get_json(client, f"/ogc/collections/basemap/items?iso_a3={code}&limit=1000")
+        expected = [f["properties"]["id"] for f in features if f["properties"]["iso_a3"] == code]
+        assert [f["id"] for f in doc["features"]] == expected, code
+    doc = get_json(client, "/ogc/collections/basemap/items?iso_a3=XYZ", 400)
+    assert doc["valid"] == codes
+
+
+def test_iso_a3_vocabulary_comes_from_the_loaded_data(tmp_path):
+    units = [
+        make_feature("basemap", "unit-are", iso_a3="ARE", name="Emirates"),
+        make_feature("basemap", "unit-none", name="Disputed"),
+    ]
+    units[1]["properties"]["iso_a3"] = None  # as Natural Earth has it for some units
+    catalog = Catalog(write_data_dir(tmp_path, {"basemap": units}))
+    _, _, body = ogc.items(catalog, "http://h/ogc", "basemap", {"iso_a3": "ARE"}, "json")
+    assert [f["id"] for f in json.loads(body)["features"]] == ["unit-are"]
+    with pytest.raises(QueryError) as info:
+        ogc.items(catalog, "http://h/ogc", "basemap", {"iso_a3": "TKM"}, "json")
+    assert info.value.valid == ["ARE"]
+    _, _, api = ogc.api_description(catalog, "http://h/ogc", {}, "json")
+    operation = json.loads(api)["paths"]["/collections/basemap/items"]["get"]
+    (iso,) = [p for p in operation["parameters"] if p.get("name") == "iso_a3"]
+    assert iso["schema"]["enum"] == ["ARE"]
+
+
+def test_openapi_enums_are_the_values_the_filters_accept(client, catalog):
+    doc = get_json(client, "/ogc/api")
+    for layer_id in catalog.layers:
+        operation = doc["paths"][f"/collections/{layer_id}/items"]["get"]
+        inline = [p for p in operation["parameters"] if "enum" in p.get("schema", {})]
+        assert inline or not LAYERS[layer_id].thematic
+        for p in inline:
+            for value in p["schema"]["enum"]:
+                url = f"/ogc/collections/{layer_id}/items?{p['name']}={value}"
+                assert client.get(url).status_code == 200, url
+
+
+def test_api_definition_is_served_as_html_too(client):
+    doc = get_json(client, "/ogc")
+    (doc_link,) = rel(doc, "service-doc")
+    assert doc_link["type"] == ogc.HTML
+    for response in (
+        client.get(local(doc_link["href"])),
+        client.get("/ogc/api", headers={"Accept": "text/html"}),
+    ):
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        page = response.get_data(as_text=True)
+        for layer_id in LAYERS:
+            assert f"/collections/{layer_id}/items" in page
+        assert "<script" not in page
+    assert client.get("/ogc/api").headers["Content-Type"] == ogc.OPENAPI
+    assert client.get("/ogc/api", headers={"Accept": "*/*"}).headers["Content-Type"] == ogc.OPENAPI
+    get_json(client, "/ogc/api?f=xml", 400)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/ports",
+     "/ogc/collections/ports/items", "/ogc/collections/ports/items/port-aktau"],
+)  # fmt: skip
+def test_every_resource_answers_html_as_conformance_claims(client, url):
+    response = client.get(url + "?f=html")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.get_data(as_text=True).startswith("<!doctype html>")

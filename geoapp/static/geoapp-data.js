@@ -67,8 +67,15 @@ window.geoapp = (function () {
     api.entries.push({
       feature, layer, layerId: props.layer, sectors: props.sectors || [], painted: props.sector,
     });
-    layer.bindTooltip(String(props.name), { sticky: true, className: "feature-tooltip" });
+    layer.bindTooltip(() => api.tooltip(props), { sticky: true, className: "feature-tooltip" });
     layer.bindPopup(() => api.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
+  };
+
+  /** A tooltip's content: the name as text, never parsed as markup (Leaflet would for a string). */
+  api.tooltip = function (props) {
+    const span = document.createElement("span");
+    span.textContent = String(props.name);
+    return span;
   };
 
   /** Whether a feature shows: its layer is on and one of its sectors is on. */
@@ -82,18 +89,29 @@ window.geoapp = (function () {
     return (props.sectors || []).find((s) => selected.has(s)) || props.sector;
   };
 
+  /** The drawn parts of a feature: itself, or each marker of a MultiPoint's group. */
+  function parts(layer) {
+    return layer.getLayers ? layer.getLayers().flatMap(parts) : [layer];
+  }
+
   /** Colour a drawn feature by ``sector`` (paths by style, point symbols by their SVG). */
   function paint(entry, sector) {
     if (entry.painted === sector) return;
     const colour = api.settings().styles.sectors[sector].colour;
-    if (entry.layer.setStyle) {
-      entry.layer.setStyle({ color: colour, fillColor: colour });
-    } else {
-      const element = entry.layer.getElement && entry.layer.getElement();
-      if (!element) return;
+    let done = true;
+    for (const part of parts(entry.layer)) {
+      if (part.setStyle) {
+        part.setStyle({ color: colour, fillColor: colour });
+        continue;
+      }
+      const element = part.getElement && part.getElement();
+      if (!element) {
+        done = false;
+        continue;
+      }
       element.querySelectorAll("path").forEach((p) => p.setAttribute("fill", colour));
     }
-    entry.painted = sector;
+    if (done) entry.painted = sector;
   }
 
   /** Add or remove each feature's Leaflet layer to match ``state``; return the visible ones. */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from werkzeug.http import unquote_etag
 
 from geoapp import get_catalog, ogc
 from geoapp.http import cors, send_body
@@ -15,15 +16,16 @@ def _base() -> str:
     return request.url_root.rstrip("/") + "/ogc"
 
 
-def _format() -> str:
-    best = request.accept_mimetypes.best_match([ogc.JSON, ogc.GEOJSON, ogc.HTML])
+def _format(json_type: str = ogc.JSON) -> str:
+    best = request.accept_mimetypes.best_match([json_type, ogc.JSON, ogc.GEOJSON, ogc.HTML])
     return ogc.negotiate(request.args.get("f"), best == ogc.HTML)
 
 
 def _send(answer: ogc.Answer) -> Response:
     headers, _status, content = answer
     headers = dict(headers)
-    response = send_body(content, headers.pop("Content-Type"), etag=headers.pop("ETag", None))
+    etag, weak = unquote_etag(headers.pop("ETag", None))
+    response = send_body(content, headers.pop("Content-Type"), etag=etag, weak=bool(weak))
     response.headers["Vary"] = "Accept, Accept-Encoding"
     response.headers.update(headers)
     return response
@@ -45,7 +47,8 @@ def conformance():
 @bp.get("/api")
 def api():
     """The OpenAPI document."""
-    return _send(ogc.api_description(get_catalog(), _base(), request.args))
+    fmt = _format(ogc.OPENAPI)
+    return _send(ogc.api_description(get_catalog(), _base(), request.args, fmt))
 
 
 @bp.get("/collections")

@@ -13,6 +13,8 @@ import pytest
 
 from geoapp import styles, webmap
 from geoapp.schema import SECTORS, STATUSES, THEMATIC_LAYERS
+from tests.factories import make_feature, write_data_dir
+from tests.servers import gunicorn
 
 READY = "body[data-ready=true]"
 
@@ -265,3 +267,54 @@ def test_a_feature_wears_the_colour_of_a_sector_that_is_on(map_page, catalog):
     assert stroke() == styles.SECTOR_COLOURS[other].lower()
     toggle(map_page, "sector", props["sector"], True)
     assert stroke() == styles.SECTOR_COLOURS[props["sector"]].lower()
+
+
+# -- a small data set of our own: a two-sector MultiPoint whose name holds markup ---------
+
+PAIR = "port-pair"
+PAIR_NAME = "Port <b>Pair</b> & <i>co</i>"
+
+
+@pytest.fixture(scope="module")
+def pair_server(tmp_path_factory):
+    """The real server on a data set whose one port is a MultiPoint of energy and trade."""
+    pair = make_feature(
+        "ports",
+        PAIR,
+        geometry={"type": "MultiPoint", "coordinates": [[52.97, 40.02], [51.2, 43.6]]},
+        name=PAIR_NAME,
+        sector="energy",
+        sectors=["energy", "trade"],
+    )
+    data_dir = write_data_dir(tmp_path_factory.mktemp("geodata"), {"ports": [pair]})
+    with gunicorn(
+        "--workers", "1", "--threads", "2", env={"GEOAPP_DATA_DIR": str(data_dir)}
+    ) as url:
+        yield url
+
+
+def test_every_marker_of_a_multipoint_takes_the_colour_of_a_sector_that_is_on(
+    watched_page, pair_server
+):
+    page = open_map(watched_page[0], pair_server + "/")
+
+    def fills() -> list[str]:
+        return page.eval_on_selector_all(
+            f".leaflet-marker-icon.id-{PAIR} path", "ps => ps.map(p => p.getAttribute('fill'))"
+        )
+
+    energy, trade = styles.SECTOR_COLOURS["energy"], styles.SECTOR_COLOURS["trade"]
+    assert fills() == [energy, energy]
+    toggle(page, "sector", "energy", False)
+    assert fills() == [trade, trade]
+    toggle(page, "sector", "energy", True)
+    assert fills() == [energy, energy]
+
+
+def test_a_tooltip_shows_a_name_as_text_never_as_markup(watched_page, pair_server):
+    page = open_map(watched_page[0], pair_server + "/")
+    page.locator(f".leaflet-marker-icon.id-{PAIR}").first.dispatch_event("mouseover")
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    assert tooltip.inner_text() == PAIR_NAME
+    assert tooltip.locator("b, i").count() == 0

@@ -55,3 +55,22 @@ def test_gdal_bbox_is_sent_to_the_server(live_server):
     expected = authored[authored.intersects(authored.iloc[0].geometry.buffer(0.01))]
     assert authored.iloc[0]["id"] in list(served["id"])
     assert sorted(served["id"]) == sorted(expected["id"])
+
+
+@pytest.mark.parametrize("layer_id", ["ports", "borders"])
+def test_gdal_sector_filter_is_sent_to_the_server_and_keeps_every_energy_feature(
+    live_server, catalog, layer_id
+):
+    """GDAL forwards ``sector = 'energy'`` as ``sector=energy``: any of the sectors, as on the map.
+
+    An ``IN`` list is not forwarded, so GDAL evaluates it itself, on the primary sector.
+    """
+    features = [f["properties"] for f in catalog.layers[layer_id].features]
+    anywhere = [p["id"] for p in features if "energy" in p["sectors"]]
+    primary = [p["id"] for p in features if p["sector"] == "energy"]
+    assert set(anywhere) - set(primary), f"no {layer_id} feature with energy as a second sector"
+    url = f"OAPIF:{live_server}/ogc"
+    served = geopandas.read_file(url, layer=layer_id, where="sector = 'energy'")
+    assert list(served["id"]) == anywhere
+    local = geopandas.read_file(url, layer=layer_id, where="sector IN ('energy')")
+    assert list(local["id"]) == primary

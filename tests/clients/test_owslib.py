@@ -37,3 +37,16 @@ def test_owslib_fetches_one_item_and_the_openapi_document(features, catalog):
     fid = catalog.layers["ports"].features[0]["properties"]["id"]
     assert features.collection_item("ports", fid)["id"] == fid
     assert "/collections/ports/items" in features.api()["paths"]
+
+
+@pytest.mark.parametrize("sector", ["energy", "trade"])
+def test_owslib_sector_filter_keeps_features_with_that_sector_among_theirs(
+    features, catalog, sector
+):
+    for layer_id in ("ports", "borders", "events"):
+        props = [f["properties"] for f in catalog.layers[layer_id].features]
+        expected = [p["id"] for p in props if sector in p["sectors"]]
+        for name in ("sector", "sectors"):
+            page = features.collection_items(layer_id, limit=1000, **{name: sector})
+            assert [f["id"] for f in page["features"]] == expected, (layer_id, name)
+            assert page["numberMatched"] == len(expected)
