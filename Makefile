@@ -41,9 +41,9 @@ format: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/geoapp validate
 
-## Production: gunicorn with 2 workers.
+## Production: gunicorn with 2 workers of 4 threads (gthread: a long export never blocks the map).
 serve-prod: $(STAMP)
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) geoapp.wsgi:app
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) geoapp.wsgi:app
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
 geodata: $(STAMP)

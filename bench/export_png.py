@@ -10,7 +10,8 @@ the folium map carries the same layers and styles (geoapp.styles) as geoapp's.
 Both sides make a 1500x1050 px image of every thematic layer over the bundled
 basemap, in the same run, alternating, ``--runs`` times each:
 
-- geoapp cold: the first export after clearing the projected-basemap cache;
+- geoapp cold: the first export after clearing render's caches (projected views,
+  transformers, font coverage);
   geoapp warm: every export after that; geoapp CLI: ``geoapp export`` as a new
   process (Python start, imports, catalog load, export).
 - folium cold: the first ``_to_png`` of the run; folium warm: the next ones
@@ -69,7 +70,11 @@ def geoapp_cli(folder: Path) -> None:
 
 
 def folium_map(catalog: Catalog):
-    """A folium map of the same layers, styled by geoapp.styles, with Leaflet from disk."""
+    """A folium map of the same features, styled by geoapp.styles, with Leaflet from disk.
+
+    The same features as geoapp draws: those in its frame (the default view widened to
+    the page's shape), not only those in the bbox.
+    """
     import folium
     import xstatic.pkg.leaflet as xs_leaflet
 
@@ -85,8 +90,10 @@ def folium_map(catalog: Catalog):
             "color": base["edge"], "weight": 0.8, "fillColor": base["fill"], "fillOpacity": 1,
         },
     ).add_to(m)  # fmt: skip
+    _, info = render.draw_map(catalog, Selection(), page=render.Page.from_pixels(WIDTH, HEIGHT))
+    drawn = set(info.feature_ids)
     for layer in THEMATIC_LAYERS:
-        features = catalog.features(layer, bbox=CASPIAN_BBOX)
+        features = [f for f in catalog.features(layer) if f["properties"]["id"] in drawn]
         if not features:
             continue
         folium.GeoJson(
@@ -142,7 +149,10 @@ def main() -> None:
     images: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as folder:
         for run in range(args.runs):
+            # Cold: no projected view, no transformer, no font coverage cached.
             render._CACHE.clear()
+            render._transformers.cache_clear()
+            render._charmap.cache_clear()
             t, images["geoapp"] = timed(geoapp_png, catalog)
             times["geoapp cold"].append(t)
             for _ in range(3):

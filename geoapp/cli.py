@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from geoapp.config import DEFAULTS, ConfigError
+from geoapp import styles
+from geoapp.config import DEFAULTS
 
 
 class DefaultGroup(click.Group):
@@ -47,12 +48,16 @@ def cli() -> None:
 )
 @click.option("--debug/--no-debug", default=False, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
-    """Serve the web map (development server; use gunicorn in production)."""
+    """Serve the web map (development server; use gunicorn in production).
+
+    Bad data or a bad setting stops it before it serves: one line per problem, exit 3.
+    """
+    from geoapp import create_app
 
     config = {"DEBUG": debug}
     if data_dir is not None:
         config["DATA_DIR"] = str(data_dir)
-    app = create_or_exit(config)
+    app = create_app(config)
     click.echo(f"geoapp: serving the map on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
@@ -105,7 +110,7 @@ EACH = ("sector", "layer")
 )
 @click.option(
     "--tiles",
-    type=click.Choice(["osm", "esri"]),
+    type=click.Choice(list(styles.TILE_PROVIDERS)),
     help="Online tile background (images; needs network and the 'tiles' extra).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -135,24 +140,17 @@ def export(
     from geoapp.selection import MAX_PIXELS, parse_selection, parse_size
 
     fmt = _export_format(fmt, out, exporters)
-    family = exporters.FORMATS[fmt].family
     out = out or Path(f"geoapp-caspian{exporters.FORMATS[fmt].extension}")
     if not out.parent.is_dir():
         raise click.BadParameter(f"folder {str(out.parent)!r} does not exist", param_hint="--out")
     if out.is_dir():
         raise click.BadParameter(f"{str(out)!r} is a folder", param_hint="--out")
-    image_only = {
-        "--size": size,
-        "--width": width,
-        "--height": height,
-        "--dpi": dpi,
-        "--tiles": tiles,
-    }
-    for name, value in image_only.items():
-        if value is not None and family != "image":
-            raise click.UsageError(f"{name} applies to png, svg and pdf, not {fmt}")
-    if title is not None and family == "data":
-        raise click.UsageError(f"--title applies to png, svg, pdf and html, not {fmt}")
+    given = {"title": title, "size": size, "width": width, "height": height, "dpi": dpi,
+             "tiles": tiles}  # fmt: skip
+    try:
+        exporters.check_options(fmt, [k for k, v in given.items() if v is not None], "--")
+    except exporters.OptionError as exc:
+        raise click.UsageError(str(exc)) from None
     if size is not None and (width is not None or height is not None):
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
@@ -202,6 +200,15 @@ def export(
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+        except Exception as exc:
+            # A bug, not a bad option: one line for the user; GEOAPP_DEBUG=1 shows the traceback.
+            if _debug():
+                raise
+            reason = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise click.ClickException(
+                f"could not export {path.name}: {type(exc).__name__}: {reason} "
+                "(GEOAPP_DEBUG=1 shows the traceback)"
+            ) from None
 
     if len(jobs) == 1:
         click.echo(run(jobs[0]))
@@ -236,29 +243,13 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
     return named
 
 
+def _debug() -> bool:
+    return os.environ.get("GEOAPP_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _suffixed(out: Path, value: str) -> Path:
     """``map.png`` -> ``map-energy.png``."""
     return out.with_name(f"{out.stem}-{value}{out.suffix}")
-
-
-def create_or_exit(config: dict, *, status: int = 1):
-    """Create the app, or exit ``status`` with the data problems as one line each.
-
-    Used by ``geoapp serve`` and by ``geoapp.wsgi`` for production servers, so that
-    bad data or a bad setting is reported the same way everywhere, never as a traceback.
-    """
-    from geoapp import create_app
-    from geoapp.catalog import DataError
-
-    try:
-        return create_app(config)
-    except DataError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("geoapp: refusing to start: the data does not validate", err=True)
-        sys.exit(status)
-    except ConfigError as exc:
-        click.echo(f"geoapp: {exc}", err=True)
-        sys.exit(2 if status == 1 else status)
 
 
 def main(argv: list[str] | None = None) -> None:

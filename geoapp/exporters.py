@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ import shapely
 from shapely.geometry import shape
 
 from geoapp import render
-from geoapp.catalog import Catalog
+from geoapp.catalog import Catalog, QueryError
 from geoapp.render import Page
 from geoapp.schema import FIELDS
 from geoapp.selection import Selection
@@ -42,19 +42,21 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Format:
     family: str  # "image", "html" or "data"
+    #: Media type without parameters: the web answer adds ``charset=utf-8`` to text types.
     mimetype: str
     extension: str
+    label: str  # as the map page's Export menu shows it
 
 
 FORMATS: dict[str, Format] = {
-    "png": Format("image", "image/png", ".png"),
-    "svg": Format("image", "image/svg+xml", ".svg"),
-    "pdf": Format("image", "application/pdf", ".pdf"),
-    "html": Format("html", "text/html; charset=utf-8", ".html"),
-    "geojson": Format("data", "application/geo+json", ".geojson"),
-    "gpkg": Format("data", "application/geopackage+sqlite3", ".gpkg"),
-    "kml": Format("data", "application/vnd.google-earth.kml+xml", ".kml"),
-    "csv": Format("data", "text/csv; charset=utf-8", ".csv"),
+    "png": Format("image", "image/png", ".png", "PNG image"),
+    "svg": Format("image", "image/svg+xml", ".svg", "SVG image"),
+    "pdf": Format("image", "application/pdf", ".pdf", "PDF"),
+    "html": Format("html", "text/html", ".html", "Standalone HTML"),
+    "geojson": Format("data", "application/geo+json", ".geojson", "GeoJSON"),
+    "gpkg": Format("data", "application/geopackage+sqlite3", ".gpkg", "GeoPackage"),
+    "kml": Format("data", "application/vnd.google-earth.kml+xml", ".kml", "KML"),
+    "csv": Format("data", "text/csv", ".csv", "CSV"),
 }
 #: File extensions that name a format (for ``--out`` without ``--format``).
 EXTENSIONS: dict[str, str] = {
@@ -73,6 +75,44 @@ class ExportOptions:
     page: Page = Page()
     title: str | None = None
     tiles: str | None = None
+
+
+#: Options that only some format families take (CLI ``--name`` and web ``?name=`` alike).
+OPTION_FAMILIES: dict[str, tuple[str, ...]] = {
+    "title": ("image", "html"),
+    "size": ("image",),
+    "width": ("image",),
+    "height": ("image",),
+    "dpi": ("image",),
+    "tiles": ("image",),
+}
+
+
+class OptionError(QueryError):
+    """An option given for a format it means nothing to (``title`` for csv): 400 / exit 2."""
+
+    def __init__(self, option: str, fmt: str, formats: Iterable[str]):
+        formats = list(formats)
+        super().__init__(option, fmt, formats)
+        self.fmt = fmt
+        listed = f"{', '.join(formats[:-1])} and {formats[-1]}" if len(formats) > 1 else formats[0]
+        self.args = (f"{option} applies to {listed}, not {fmt}",)
+
+
+def formats_taking(option: str) -> list[str]:
+    """The formats an option applies to, in menu order."""
+    return [fmt for fmt, f in FORMATS.items() if f.family in OPTION_FAMILIES[option]]
+
+
+def check_options(fmt: str, given: Iterable[str], prefix: str = "") -> None:
+    """Refuse options that ``fmt`` does not take: the one rule of the CLI and the web.
+
+    ``given`` names the options present (without ``prefix``, e.g. ``--``, which only
+    goes into the message). Raises OptionError naming the formats the option is for.
+    """
+    for option in given:
+        if FORMATS[fmt].family not in OPTION_FAMILIES[option]:
+            raise OptionError(prefix + option, fmt, formats_taking(option))
 
 
 def format_of(path: str | os.PathLike) -> str | None:

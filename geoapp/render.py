@@ -7,8 +7,12 @@ symbol comes from :mod:`geoapp.styles`, as on the web map.
 The map is drawn in a Lambert conformal conic projection fitted to the view, so
 shapes read right and the scale bar is true (at the bar) in km; whole-world views
 fall back to Equal Earth. Projecting the basemap is the slow part, so the projected
-countries and layer geometries are cached per catalog and view: a warm export only
-draws.
+countries and layer geometries are cached per catalog and view (and the transformers
+per projection): a warm export only draws. A new view clips the 10m basemap to a
+rectangle, simplifies it in degrees and only then projects it, which keeps the
+first export of a view close to a warm one.
+
+Every text is drawn with mathtext off: titles, names and sources are shown as typed.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from functools import lru_cache
 from typing import IO
 
 import numpy as np
 import pyproj
 import shapely
-from matplotlib import patheffects
+from matplotlib import font_manager, patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
@@ -35,6 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
+from shapely.errors import GEOSException
 
 from geoapp import styles
 from geoapp.catalog import BBox, Catalog
@@ -88,6 +94,8 @@ class MapInfo:
     scale_ends: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
     north: tuple[float, float] = (0.0, 1.0)  # unit vector of true north at the arrow
     attribution: str = ""
+    #: lon/lat bounds of the frame as drawn (the view widened to the page's shape)
+    frame_bbox: BBox = (-180.0, -90.0, 180.0, 90.0)
 
 
 # -- projection and cache ------------------------------------------------------------
@@ -106,15 +114,18 @@ def map_crs(bbox: BBox) -> pyproj.CRS:
     and 5/6 of its latitude span: conformal, so the scale bar holds in every
     direction. Very large views, or views across the equator, use Equal Earth.
     """
+    return _transformers(map_proj4(bbox))[0]
+
+
+def map_proj4(bbox: BBox) -> str:
+    """The PROJ string of :func:`map_crs` (the key of the transformer cache)."""
     minx, miny, maxx, maxy = clamp(bbox)
     lon_0 = (minx + maxx) / 2
     if maxx - minx > CONIC_LIMIT[0] or maxy - miny > CONIC_LIMIT[1] or miny < 0 < maxy:
-        return pyproj.CRS.from_proj4(
-            f"+proj=eqearth +lon_0={lon_0:g} +datum=WGS84 +units=m +no_defs"
-        )
+        return f"+proj=eqearth +lon_0={lon_0:g} +datum=WGS84 +units=m +no_defs"
     span = maxy - miny
     lat_1, lat_2 = miny + span / 6, maxy - span / 6
-    return pyproj.CRS.from_proj4(
+    return (
         f"+proj=lcc +lat_0={(miny + maxy) / 2:g} +lon_0={lon_0:g} +lat_1={lat_1:g} "
         f"+lat_2={lat_2:g} +datum=WGS84 +units=m +no_defs"
     )
@@ -168,10 +179,17 @@ def projected(catalog: Catalog, bbox: BBox) -> Projected:
     return built
 
 
-def _project(catalog: Catalog, bbox: BBox) -> Projected:
-    crs = map_crs(bbox)
+@lru_cache(maxsize=64)
+def _transformers(proj4: str) -> tuple[pyproj.CRS, pyproj.Transformer, pyproj.Transformer]:
+    """The CRS and both transformers of a projection (building them costs ~10 ms)."""
+    crs = pyproj.CRS.from_proj4(proj4)
     forward = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     inverse = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return crs, forward, inverse
+
+
+def _project(catalog: Catalog, bbox: BBox) -> Projected:
+    crs, forward, inverse = _transformers(map_proj4(bbox))
 
     def project(geoms: np.ndarray) -> np.ndarray:
         return shapely.transform(geoms, lambda xy: np.column_stack(forward.transform(*xy.T)))
@@ -188,21 +206,25 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
         min(180, bbox[2] + margin),
         min(MAX_LAT, bbox[3] + margin / 2),
     )
-    tolerance = (maxx - minx) / 4000  # well under a pixel at any sane output size
+    # Well under a pixel at any sane output size; in degrees of latitude, so finer than
+    # needed along parallels. Clip, then simplify, then project: each step shrinks the
+    # next one's work (the 10m basemap has ~50,000 vertices). clip_by_rect and simplify
+    # without topology are fast and may leave slivers or self-touching rings: harmless
+    # for drawing, and the basemap is only drawn.
+    tolerance = (maxx - minx) / 4000 / 111_000
     base = catalog.layers["basemap"]
     countries = []
-    geoms = shapely.intersection(np.asarray(base.frame.geometry.values), clip)
-    geoms = shapely.simplify(project(shapely.segmentize(geoms, 0.5)), tolerance)
+    geoms = shapely.clip_by_rect(np.asarray(base.frame.geometry.values), *clip.bounds)
+    geoms = shapely.simplify(geoms, tolerance, preserve_topology=False)
+    geoms = project(shapely.segmentize(geoms, 0.5))
     for feature, geom in zip(base.features, geoms, strict=True):
         if geom is None or geom.is_empty:
             continue
         # Label a country inside the view (not at its far-away centre); leave units with no
         # ISO code (Baikonur, buffer zones) unlabelled.
-        in_view = shapely.intersection(geom, outline)
         anchor = None
-        if feature["properties"]["iso_a3"] and not in_view.is_empty:
-            point = shapely.point_on_surface(in_view)
-            anchor = (point.x, point.y)
+        if feature["properties"]["iso_a3"]:
+            anchor = _label_anchor(geom, outline.bounds)
         countries.append((feature["properties"]["name"], polygon_path(geom), anchor))
     layers = {}
     for layer_id, data in catalog.layers.items():
@@ -211,6 +233,18 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
         geoms = np.asarray(data.frame.geometry.values)
         layers[layer_id] = project(shapely.segmentize(geoms, 0.25))
     return Projected(crs, forward, inverse, extent, countries, layers)
+
+
+def _label_anchor(geom, bounds) -> tuple[float, float] | None:
+    """A point inside the part of a country within the view, or None if none is."""
+    try:
+        in_view = shapely.clip_by_rect(geom, *bounds)
+        if in_view.is_empty:
+            return None
+        point = shapely.point_on_surface(in_view)
+    except GEOSException:  # a ring simplification left self-touching
+        return None
+    return None if point.is_empty else (point.x, point.y)
 
 
 def polygon_path(geom) -> MplPath:
@@ -260,6 +294,7 @@ def draw_map(
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal", adjustable="box")
     info = MapInfo(crs=proj.crs, extent=(xmin, xmax, ymin, ymax))
+    info.frame_bbox = frame_bbox(proj, info.extent)
 
     if tiles:
         _draw_tiles(ax, proj.crs, tiles)
@@ -274,11 +309,12 @@ def draw_map(
     fig.text(
         0.5,
         1 - 0.3 / page.height,
-        title or default_title(selection),
+        printable(title or default_title(selection), weight="bold"),
         ha="center",
         va="center",
         fontsize=13,
         fontweight="bold",
+        parse_math=False,  # user text: "$10 and $20" is money, not a formula
     )
     info.attribution = attribution(catalog, shown, tiles, proj.crs)
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
@@ -286,11 +322,12 @@ def draw_map(
     fig.text(
         0.015,
         0.2 / page.height,
-        "\n".join(lines[:3]),
+        printable("\n".join(lines[:3])),
         ha="left",
         va="center",
         fontsize=6,
         color="#333333",
+        parse_math=False,
     )
     return fig, info
 
@@ -313,6 +350,31 @@ def render_map(
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
     fig.savefig(out, format=fmt, dpi=page.dpi, metadata=metadata[fmt])
     return info
+
+
+def frame_bbox(proj: Projected, extent: tuple[float, float, float, float]) -> BBox:
+    """The lon/lat bounds of a projected frame: its densified outline, inverse-projected.
+
+    Includes a pole the frame contains; parts of the frame off the projection's
+    domain (beyond Equal Earth's edge) give no coordinates and are skipped, and a
+    frame with none left is the whole world.
+    """
+    xmin, xmax, ymin, ymax = extent
+    outline = shapely.segmentize(
+        shapely.box(xmin, ymin, xmax, ymax), max(xmax - xmin, ymax - ymin) / 64
+    )
+    xy = shapely.get_coordinates(outline)
+    with np.errstate(invalid="ignore"):
+        lon, lat = proj.inverse.transform(xy[:, 0], xy[:, 1])
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    if not ok.all():
+        return (-180.0, -90.0, 180.0, 90.0)
+    box = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
+    for pole in (-90.0, 90.0):
+        px, py = proj.forward.transform(0.0, pole)
+        if math.isfinite(px) and xmin <= px <= xmax and ymin <= py <= ymax:
+            box = [-180.0, min(box[1], pole), 180.0, max(box[3], pole)]
+    return box[0], box[1], box[2], box[3]
 
 
 def fit_extent(extent: tuple[float, float, float, float], ratio: float):
@@ -366,14 +428,24 @@ def _draw_countries(ax, proj: Projected, *, faint: bool) -> None:
 def _draw_features(
     ax, catalog: Catalog, selection: Selection, proj: Projected, info: MapInfo
 ) -> list[tuple[dict, object]]:
-    """Draw the selected features; return (shown properties, projected geometry) pairs."""
+    """Draw the selected features; return (shown properties, projected geometry) pairs.
+
+    Features are picked by the frame as drawn (the view widened to the page's shape),
+    not by the requested bbox: whatever shows on the map is drawn, labelled and in the
+    legend. The catalog's index narrows by the frame's lon/lat bounds, then the
+    projected geometries are tested against the frame itself.
+    """
+    xmin, xmax, ymin, ymax = info.extent
+    frame = shapely.box(xmin, ymin, xmax, ymax)
     shown = []
     for layer_id in selection.layers:
         if not LAYERS[layer_id].thematic:
             continue  # the basemap is always drawn underneath
         data = catalog.layers[layer_id]
         geoms = proj.layers[layer_id]
-        for row in catalog.select(layer_id, sectors=selection.sectors, bbox=selection.bbox):
+        rows = catalog.select(layer_id, sectors=selection.sectors, bbox=info.frame_bbox)
+        rows = [r for r in rows if shapely.intersects(geoms[r], frame)]
+        for row in rows:
             props = data.features[row]["properties"]
             geom = geoms[row]
             _draw_feature(ax, props, geom, selection.sectors)
@@ -414,20 +486,42 @@ def _draw_feature(ax, props: dict, geom, sectors: Iterable[str]) -> None:
             autolim=False,
         )
     elif kind.endswith("Point"):
+        # As the web map's icons: the sector colour, outlined in SYMBOL_EDGE and dashed by
+        # status (a scatter, since a plotted marker's edge cannot be dashed).
         points = np.array([(p.x, p.y) for p in getattr(geom, "geoms", [geom])])
-        ax.plot(
+        ax.scatter(
             points[:, 0],
             points[:, 1],
-            linestyle="none",
+            s=(2 * styles.POINT_RADIUS * PX_TO_PT) ** 2,
             marker=styles.MPL_MARKERS[style.symbol or "circle"],
-            markersize=2 * styles.POINT_RADIUS * PX_TO_PT,
-            markerfacecolor=style.colour,
-            markeredgecolor="white",
-            markeredgewidth=0.8,
-            alpha=style.opacity,
+            facecolors=[(*_rgb(style.colour), style.opacity)],
+            edgecolors=[(*_rgb(styles.SYMBOL_EDGE), style.opacity)],
+            linewidths=styles.SYMBOL_EDGE_WIDTH * PX_TO_PT,
+            linestyles=[dashes],
             zorder=4,
             gid=props["id"],
         )
+
+
+#: Drawn instead of a character no font has: what matplotlib would draw, without its warning.
+MISSING_GLYPH = "\N{WHITE SQUARE}"
+
+
+@lru_cache(maxsize=4)
+def _charmap(weight: str = "normal", style: str = "normal") -> frozenset[int]:
+    """The code points the default font of a weight and style has glyphs for."""
+    path = font_manager.findfont(font_manager.FontProperties(weight=weight, style=style))
+    return frozenset(font_manager.get_font(path).get_charmap())
+
+
+def printable(text: str, weight: str = "normal", style: str = "normal") -> str:
+    """``text`` with characters the font lacks (and controls) shown as a white square.
+
+    Any text a user or the data gives (a title in Chinese, an emoji) draws with no
+    warning: matplotlib would warn once per missing glyph and draw a box anyway.
+    """
+    known = _charmap(weight, style)
+    return "".join(c if c == "\n" or ord(c) in known else MISSING_GLYPH for c in text)
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -466,8 +560,9 @@ def _draw_legend(ax, shown, selection: Selection):
                     linestyle="none",
                     marker=styles.MPL_MARKERS[entry.symbol or "circle"],
                     markersize=7,
-                    markerfacecolor="#666666",
-                    markeredgecolor="white",
+                    markerfacecolor="#8a8a8a",  # as the web legend's swatches
+                    markeredgecolor=styles.SYMBOL_EDGE,
+                    markeredgewidth=styles.SYMBOL_EDGE_WIDTH * PX_TO_PT,
                     label=label,
                 )
             )
@@ -489,6 +584,8 @@ def _draw_legend(ax, shown, selection: Selection):
         ncols=1 if len(handles) <= 12 else 2,
     )
     legend.set_zorder(10)
+    for text in (*legend.get_texts(), legend.get_title()):
+        text.set_parse_math(False)
     best: tuple[int, str, Bbox] | None = None
     for loc in LEGEND_CORNERS:  # the free corner that hides the fewest point symbols
         legend.set_loc(loc)
@@ -538,7 +635,7 @@ def _draw_scale_bar(ax, proj: Projected, info: MapInfo) -> Bbox:
     halo = [patheffects.withStroke(linewidth=2, foreground="white")]
     texts = [
         ax.text(x, y + bar_h * 1.6, s, ha="center", va="bottom", fontsize=6.5, zorder=11,
-                path_effects=halo)
+                path_effects=halo, parse_math=False)
         for x, s in ((x0, "0"), (x0 + length / 2, f"{km / 2:g}"), (x1, f"{km:g} km"))
     ]  # fmt: skip
     info.scale_km = km
@@ -579,6 +676,7 @@ def _draw_north_arrow(ax, proj: Projected, info: MapInfo) -> Bbox:
         fontweight="bold",
         zorder=11,
         path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+        parse_math=False,
     )
     renderer = ax.figure.canvas.get_renderer()
     arrow = Bbox(ax.transData.transform([(x, y), tip]))
@@ -618,8 +716,8 @@ def _draw_labels(ax, proj: Projected, shown, info: MapInfo, obstacles: list[Bbox
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     scale = fig.dpi / 72
     for props, (x, y) in points:
-        text = ax.text(0, 0, props["name"], fontsize=7, zorder=9, color="#1a1a1a",
-                       path_effects=halo, transform=None)  # fmt: skip
+        text = ax.text(0, 0, printable(props["name"]), fontsize=7, zorder=9, color="#1a1a1a",
+                       path_effects=halo, transform=None, parse_math=False)  # fmt: skip
         if not _place(text, x, y, scale, renderer, frame, taken):
             text.remove()
             continue
@@ -629,9 +727,9 @@ def _draw_labels(ax, proj: Projected, shown, info: MapInfo, obstacles: list[Bbox
         if anchor is None:
             continue
         x, y = ax.transData.transform(anchor)
-        text = ax.text(x, y, name.upper(), fontsize=7, color=styles.BASEMAP_STYLE["label"],
+        text = ax.text(x, y, printable(name.upper(), style="italic"), fontsize=7, color=styles.BASEMAP_STYLE["label"],
                        style="italic", ha="center", va="center", zorder=1.5, transform=None,
-                       alpha=0.8)  # fmt: skip
+                       alpha=0.8, parse_math=False)  # fmt: skip
         box = text.get_window_extent(renderer)
         if (
             frame.contains(box.x0, box.y0)
@@ -659,20 +757,28 @@ def _place(text, x, y, scale, renderer, frame: Bbox, taken: list[Bbox]) -> bool:
 # -- attribution ---------------------------------------------------------------------
 
 
-def data_date(catalog: Catalog) -> date:
-    """The date of the data: the newest dated source if sources carry dates, else file times."""
+def data_date(catalog: Catalog) -> date | None:
+    """The date of the data: the newest dated source, else the build's date, else None.
+
+    Only the catalog reads data files: its sources table, then ``build_info``
+    (``geodata/build.json``). File times are no date of the data (a checkout or a
+    copy resets them), so they are never used.
+    """
     dates = []
     for source in catalog.sources.values():
         for key in ("date", "published", "accessed"):
-            value = str(source.get(key) or "")
-            try:
-                dates.append(date.fromisoformat(value[:10]))
-            except ValueError:
-                continue
-    if dates:
-        return max(dates)
-    stamps = [p.stat().st_mtime for p in catalog.data_dir.glob("*.geojson") if p.is_file()] or [0.0]
-    return datetime.fromtimestamp(max(stamps)).date()
+            dates += _iso_date(source.get(key))
+    if not dates:
+        for key in ("date", "built", "data_date"):
+            dates += _iso_date(catalog.build_info.get(key))
+    return max(dates) if dates else None
+
+
+def _iso_date(value: object) -> list[date]:
+    try:
+        return [date.fromisoformat(str(value or "")[:10])]
+    except ValueError:
+        return []
 
 
 def attribution(
@@ -695,7 +801,9 @@ def attribution(
         parts.append(f"Tiles: {styles.TILE_PROVIDERS[tiles]}")
     if articles:
         parts.append("Sources: " + "; ".join(articles))
-    parts.append(f"Data as of {data_date(catalog).isoformat()}")
+    when = data_date(catalog)
+    if when is not None:
+        parts.append(f"Data as of {when.isoformat()}")
     if crs is not None:
         parts.append(f"{projection_name(crs)} projection; scale true at the bar")
     return ". ".join(parts) + "."

@@ -70,6 +70,10 @@ BASEMAP_STYLE = {"fill": "#F2EFE9", "edge": "#9A9A9A", "water": "#CFE3F0", "labe
 CASPIAN_FILL_OPACITY = 0.12
 BASE_WIDTH = 2.5
 POINT_RADIUS = 7
+#: Outline of point symbols, dashed by status (web icons, legends and the static export).
+SYMBOL_EDGE = "#222222"
+#: Its width, in the 20-unit box of SYMBOL_PATHS (pixels on the web).
+SYMBOL_EDGE_WIDTH = 1.5
 
 #: Optional online tile layers (off by default; see config ONLINE_TILES/DEFAULT_TILES).
 TILE_PROVIDERS: dict[str, str] = {
@@ -140,8 +144,8 @@ def svg_symbol(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="-1 -1 22 22" aria-hidden="true"><path d="{SYMBOL_PATHS[symbol]}" '
-        f'fill="{colour}" fill-opacity="{opacity:g}" stroke="#222" stroke-width="1.5"'
-        f"{dash_attr}/></svg>"
+        f'fill="{colour}" fill-opacity="{opacity:g}" stroke="{SYMBOL_EDGE}" '
+        f'stroke-width="{SYMBOL_EDGE_WIDTH:g}"{dash_attr}/></svg>'
     )
 
 

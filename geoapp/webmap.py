@@ -26,30 +26,21 @@ from folium.utilities import JsCode
 from geoapp import assets, styles
 from geoapp.catalog import BBox, Catalog, QueryError, parse_list
 from geoapp.config import ROOT
+from geoapp.exporters import FORMATS
 from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
+from geoapp.selection import CASPIAN_BBOX
 
 log = logging.getLogger(__name__)
 
 #: Query parameters of the map page.
 PARAMETERS = ("sectors", "layers", "lat", "lon", "zoom")
-#: Formats of the export menu (routes ``/export.<fmt>``, issue 4).
-EXPORT_FORMATS: dict[str, str] = {
-    "png": "PNG image",
-    "svg": "SVG image",
-    "pdf": "PDF",
-    "html": "Standalone HTML",
-    "geojson": "GeoJSON",
-    "gpkg": "GeoPackage",
-    "kml": "KML",
-    "csv": "CSV",
-}
+#: Formats of the export menu (routes ``/export.<fmt>``, issue 4): the exporters' list.
+EXPORT_FORMATS: dict[str, str] = {fmt: f.label for fmt, f in FORMATS.items()}
 MIN_ZOOM, MAX_ZOOM = 2, 18
 #: Zoom used when a link gives a centre but no zoom.
 DEFAULT_ZOOM = 6
 #: Decimals kept for a centre: about 10 m, so near-identical links share one cached page.
 CENTRE_DECIMALS = 4
-#: Degrees added around the Caspian layer's box for the opening view.
-OPEN_MARGIN = 2.0
 #: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
 PANES = {"basemap": 200, "zones": 350}
 
@@ -139,13 +130,6 @@ def visible_features(catalog: Catalog, sectors: Iterable[str], layers: Iterable[
     return [f for layer in layers for f in catalog.features(layer, sectors=sectors)]
 
 
-def default_bounds(catalog: Catalog) -> BBox:
-    """Where the map opens: the Caspian layer (the sea and its zones) with a margin."""
-    minx, miny, maxx, maxy = catalog.layers["caspian"].bbox
-    m = OPEN_MARGIN
-    return (max(-180, minx - m), max(-90, miny - m), min(180, maxx + m), min(90, maxy + m))
-
-
 def field_label(name: str) -> str:
     return {
         "sectors": "Sectors",
@@ -199,7 +183,7 @@ def _style(feature: dict) -> dict:
                 style.symbol or "circle",
                 style.colour,
                 size=size,
-                dash=styles.dash_array(props["status"], 1.5),
+                dash=styles.dash_array(props["status"], styles.SYMBOL_EDGE_WIDTH),
                 opacity=style.opacity,
             ),
             "iconSize": [size, size],
@@ -341,9 +325,10 @@ def build_map(
     features
         The features of each layer to draw (default: all of each thematic layer).
     bounds
-        The box the map opens on, when the view has no centre.
+        The box the map opens on, when the view has no centre (default: the Caspian
+        region, ``selection.CASPIAN_BBOX``, which exports show by default too).
     """
-    minx, miny, maxx, maxy = bounds or default_bounds(catalog)
+    minx, miny, maxx, maxy = bounds or CASPIAN_BBOX
     centre = view.centre or ((miny + maxy) / 2, (minx + maxx) / 2)
     m = folium.Map(
         location=list(centre),
@@ -473,7 +458,7 @@ def render_page(
         for f in (catalog.layers[layer].features if features is None else features[layer])
         if set(view.sectors).intersection(f["properties"].get("sectors", ()))
     ]
-    box = bounds or default_bounds(catalog)
+    box = bounds or CASPIAN_BBOX
     return _templates.get_template("map.html").render(
         title=title or "geoapp · Russia–Turkmenistan cooperation in the Caspian region",
         standalone=standalone,
@@ -524,7 +509,7 @@ def standalone_html(
     }
     if box is None:
         drawn = [f for fs in selected.values() for f in fs]
-        box = _features_bounds(drawn) if drawn else default_bounds(catalog)
+        box = _features_bounds(drawn) if drawn else CASPIAN_BBOX
     return render_page(
         catalog,
         View(sectors=sectors_t, layers=layers_t),

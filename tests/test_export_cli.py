@@ -88,6 +88,9 @@ def test_each_layer_follows_the_selected_layers(capsys, tmp_path):
         (["--out", "m.png", "--bbox", "a,b,c,d"], "minlon,minlat,maxlon,maxlat"),
         (["--out", "m.png", "--size", "big"], "WIDTHxHEIGHT"),
         (["--out", "m.png", "--size", "10x10"], "WIDTHxHEIGHT"),
+        (["--out", "m.png", "--size", "²00x300"], "WIDTHxHEIGHT"),
+        (["--out", "m.png", "--size", "٣00x300"], "WIDTHxHEIGHT"),
+        (["--out", "m.png", "--tiles", "nope"], "'osm', 'esri'"),
         (["--out", "m.png", "--size", "800x600", "--width", "5"], "not both"),
         (["--out", "m.csv", "--size", "800x600"], "applies to png, svg and pdf"),
         (["--out", "m.gpkg", "--title", "T"], "applies to png, svg, pdf and html"),
@@ -104,6 +107,44 @@ def test_bad_options_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args
     assert stderr.startswith("geoapp: error: ") and stderr.count("\n") == 1
     assert message in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("title", ["$x^$", "Price $10 and $20"])
+def test_titles_with_dollar_signs_export(capsys, tmp_path, title):
+    out = tmp_path / "m.svg"
+    code, _, stderr = run(capsys, "--out", str(out), "--size", "400x300", "--title", title)
+    assert (code, stderr) == (0, "")
+    assert title in out.read_text()
+
+
+def test_an_unexpected_rendering_error_is_one_line_and_exit_1(capsys, tmp_path, monkeypatch):
+    from geoapp import render
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(render, "draw_map", broken)
+    monkeypatch.delenv("GEOAPP_DEBUG", raising=False)
+    code, stdout, stderr = run(capsys, "--out", str(tmp_path / "m.png"))
+    assert code == 1 and stdout == ""
+    assert stderr.startswith("geoapp: error: ") and stderr.count("\n") == 1
+    assert "float division by zero" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tiles_choices_are_the_style_modules_providers(monkeypatch):
+    import importlib
+
+    from geoapp import cli, styles
+
+    monkeypatch.setitem(styles.TILE_PROVIDERS, "topo", "OpenTopoMap")
+    try:
+        fresh = importlib.reload(cli)
+        (tiles,) = [p for p in fresh.export.params if p.name == "tiles"]
+        assert list(tiles.type.choices) == list(styles.TILE_PROVIDERS)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(cli)
 
 
 def test_tiles_without_contextily_exit_1_with_one_line(capsys, tmp_path, monkeypatch):

@@ -10,13 +10,20 @@ import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from geoapp import styles
+from geoapp.catalog import QueryError
+from geoapp.config import DEFAULTS
 from geoapp.exporters import FORMATS
-from geoapp.selection import parse_selection
+from geoapp.schema import SECTORS, THEMATIC_LAYERS
+from geoapp.selection import parse_selection, parse_size
+from tests.servers import gunicorn
 
 SMALL = "size=640x448"
 IMAGES = {"/export.png", "/export.svg", "/export.pdf"}
@@ -35,13 +42,88 @@ IMAGES = {"/export.png", "/export.svg", "/export.pdf"}
     ],
 )
 def test_each_format_downloads_with_its_type_and_filename(client, fmt, magic):
-    response = client.get(f"/export.{fmt}?sectors=energy,trade&{SMALL}")
+    size = f"&{SMALL}" if FORMATS[fmt].family == "image" else ""
+    response = client.get(f"/export.{fmt}?sectors=energy,trade{size}")
     assert response.status_code == 200
-    assert response.mimetype == FORMATS[fmt].mimetype.split(";")[0]
+    assert response.mimetype == FORMATS[fmt].mimetype
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="geoapp-caspian-energy-trade.{fmt}"'
     )
     assert response.data.startswith(magic)
+
+
+CONTENT_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml; charset=utf-8",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "kml": "application/vnd.google-earth.kml+xml; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_content_type_header_is_exactly_the_formats(client, fmt):
+    response = client.get(f"/export.{fmt}?sectors=trade&layers=ports&{SMALL}"
+                          if FORMATS[fmt].family == "image" else f"/export.{fmt}?sectors=trade")  # fmt: skip
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == CONTENT_TYPES[fmt]
+
+
+@pytest.mark.parametrize("title", ["$x^$", "Price $10 and $20", "$", "\\frac{1}{2}$"])
+def test_titles_with_dollar_signs_are_drawn_as_typed(client, title):
+    response = client.get("/export.svg", query_string={"title": title, "size": "400x300"})
+    assert response.status_code == 200
+    assert html.escape(title, quote=False) in response.get_data(as_text=True)
+    assert client.get("/export.png", query_string={"title": title}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fmt", "query", "formats"),
+    [
+        ("csv", "title=x", "png, svg, pdf, html"),
+        ("geojson", "size=400x300", "png, svg, pdf"),
+        ("html", "size=400x300", "png, svg, pdf"),
+        ("kml", "title=x&size=400x300", "png, svg, pdf, html"),
+    ],
+)
+def test_options_for_other_formats_are_a_400_naming_those_formats(client, fmt, query, formats):
+    """The CLI's rule (exit 2 there): --title and --size only where they mean something."""
+    response = client.get(f"/export.{fmt}?{query}", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    doc = response.get_json()
+    assert doc["valid"] == formats.split(", ")
+    assert f"not {fmt}" in doc["description"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_an_unexpected_rendering_error_is_a_clean_500(app, monkeypatch, accept):
+    from geoapp import render
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(render, "draw_map", broken)
+    response = app.test_client().get("/export.png?size=333x222", headers={"Accept": accept})
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "secret internals" not in text
+    assert response.mimetype == accept
+
+
+def test_export_default_view_is_the_maps_opening_view(client):
+    """One definition of "the Caspian region": the page opens on it and exports it."""
+    page = client.get("/").get_data(as_text=True)
+    links = re.findall(r'href="(/export\.[^"]+)"', page)
+    boxes = {html.unescape(link).split("bbox=")[1].split("&")[0] for link in links}
+    default = parse_selection().bbox
+    assert boxes == {",".join(f"{v:.4f}" for v in default)}
+    (south, west), (north, east) = json.loads(
+        re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, re.S).group(1)
+    )
+    assert (west, south, east, north) == pytest.approx(default)
 
 
 def test_png_has_the_requested_size(client):
@@ -80,6 +162,9 @@ def test_title_reaches_the_svg(client):
         ("/export.png?bbox=1,2,3", "minlon,minlat,maxlon,maxlat"),
         ("/export.png?bbox=10,10,10,10", "minlon,minlat,maxlon,maxlat"),
         ("/export.png?size=9x9", "WIDTHxHEIGHT"),
+        ("/export.png?size=²00x300", "WIDTHxHEIGHT"),
+        ("/export.png?size=200x３00", "WIDTHxHEIGHT"),
+        ("/export.png?size=%2B200x300", "WIDTHxHEIGHT"),
         ("/export.png?zoom=3", "sectors"),
         ("/export.png?title=" + "x" * 300, "200 characters"),
     ],
@@ -119,6 +204,50 @@ def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
     assert api_done < max(results[u][2] for u in urls)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_options() -> list[str]:
+    """gunicorn's options in ``make serve-prod``, checked to be those README and web.md give."""
+    recipe = re.search(r"gunicorn (.+?) --bind \$\(HOST\)", (ROOT / "Makefile").read_text())
+    assert recipe, "make serve-prod no longer runs gunicorn"
+    command = f"gunicorn {recipe[1]} --bind 127.0.0.1:8000 geoapp.wsgi:app"
+    for doc in ("README.md", "docs/web.md"):
+        assert command in (ROOT / doc).read_text(encoding="utf-8"), doc
+    return recipe[1].split()
+
+
+def test_the_map_keeps_answering_during_large_exports_under_the_production_command():
+    """Two large PNGs under the documented gunicorn command: / and /api/layers stay fast."""
+    bound = 0.3
+    with gunicorn(*production_options(), env={"GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"]}) as url:
+
+        def timed_get(path: str) -> float:
+            start = time.perf_counter()
+            with urllib.request.urlopen(url + path, timeout=120) as response:
+                response.read()
+            return time.perf_counter() - start
+
+        for _ in range(12):  # both workers build and cache the page before the timing
+            timed_get("/")
+            timed_get("/api/layers")
+        exports = [
+            threading.Thread(target=timed_get, args=(f"/export.png?size=4000x2800&title=big{i}",))
+            for i in range(2)
+        ]
+        for t in exports:
+            t.start()
+        time.sleep(0.1)
+        latencies = []
+        while any(t.is_alive() for t in exports):
+            latencies += [("/", timed_get("/")), ("/api/layers", timed_get("/api/layers"))]
+        for t in exports:
+            t.join()
+    assert len(latencies) >= 6, "the exports ended before the map was asked: make them larger"
+    slow = [(path, round(s, 3)) for path, s in latencies if s >= bound]
+    assert not slow, f"{len(slow)} of {len(latencies)} answers took {bound} s or more: {slow}"
+
+
 def test_every_export_menu_link_on_the_map_page_downloads(client):
     """The map page's Export menu (issue 3) points at these routes; each link answers a file."""
     page = client.get("/").get_data(as_text=True)
@@ -128,3 +257,75 @@ def test_every_export_menu_link_on_the_map_page_downloads(client):
         response = client.get(link + ("&" + SMALL if link.split("?")[0] in IMAGES else ""))
         assert response.status_code == 200, link
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+
+
+# -- fuzz: no query string makes an export or the map page fail -----------------------
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=24)
+SIZES = st.one_of(
+    TEXT,
+    st.sampled_from(["200x200", "200X200", "²00x300", "0x0", "99999x1", "200x", "x", "", " "]),
+)
+NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), TEXT)
+
+
+def comma_lists(vocabulary) -> st.SearchStrategy[str]:
+    """Mostly valid lists (so that many exports draw), sometimes any text."""
+    valid = st.lists(st.sampled_from(list(vocabulary)), max_size=4).map(",".join)
+    return st.one_of(valid, valid, TEXT, st.sampled_from(["oil", " , ", ",,", "ENERGY"]))
+
+
+SECTOR_LISTS = comma_lists(SECTORS)
+LAYER_LISTS = comma_lists(THEMATIC_LAYERS)
+LONS, LATS = st.floats(-180, 180), st.floats(-90, 90)
+BBOXES = st.one_of(
+    st.tuples(LONS, LATS, LONS, LATS).map(lambda b: ",".join(map(str, b))),
+    st.lists(NUMBERS, max_size=5).map(",".join),
+    TEXT,
+)
+TITLES = st.one_of(TEXT, st.sampled_from(["$x^$", "Price $10 and $20", "100%", "%s", "\\"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fmt=st.sampled_from(["geojson", "csv", "svg", "svg", "png"]),
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "sectors": SECTOR_LISTS,
+            "layers": LAYER_LISTS,
+            "bbox": BBOXES,
+            "title": TITLES,
+            "size": SIZES,
+        },
+    ),
+)
+def test_no_export_query_gets_a_5xx(app, fmt, query):
+    if fmt in ("svg", "png"):  # images stay small and quick: any size that parses is 200x200
+        try:
+            parse_size(query.get("size"))
+        except QueryError:
+            pass
+        else:
+            query = {**query, "size": "200x200"}
+    response = app.test_client().get(f"/export.{fmt}", query_string=query)
+    event(f"{fmt} {response.status_code}")
+    assert response.status_code in (200, 400), (fmt, query, response.data[:300])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "sectors": SECTOR_LISTS,
+            "layers": LAYER_LISTS,
+            "lat": NUMBERS,
+            "lon": NUMBERS,
+            "zoom": NUMBERS,
+        },
+    )  # fmt: skip
+)
+def test_no_map_page_query_gets_a_5xx(app, query):
+    response = app.test_client().get("/", query_string=query)
+    assert response.status_code in (200, 400), (query, response.data[:300])

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
+import os
 import sys
 import threading
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pyproj
 import pytest
+import shapely
+import shapely.geometry
 from PIL import Image
 
 from geoapp import render, styles
+from geoapp.catalog import Catalog
 from geoapp.selection import CASPIAN_BBOX, Selection, parse_selection
-from tests.factories import make_feature
+from tests.factories import SOURCES, make_feature, write_data_dir
 
 SMALL = render.Page.from_pixels(900, 630, dpi=100)
 
@@ -103,13 +109,115 @@ def test_north_arrow_follows_the_converging_meridians(catalog):
     assert uy > 0.9
 
 
-def test_point_labels_do_not_overlap(catalog):
-    _, info = render.draw_map(catalog, parse_selection(), page=SMALL)
-    assert info.labels
-    boxes = info.label_boxes
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not a.overlaps(b)
+@pytest.mark.parametrize(
+    ("bbox", "page"),
+    [
+        (CASPIAN_BBOX, SMALL),
+        (CASPIAN_BBOX, render.Page.from_pixels(600, 420, dpi=100)),
+        ((50.0, 36.0, 52.0, 48.0), render.Page()),
+    ],
+)
+def test_drawn_texts_overlap_neither_each_other_nor_the_legend(catalog, bbox, page):
+    """Read back what was drawn: every text's extent on the canvas, labels and countries alike."""
+    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=page)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    drawn = {t.get_text() for t in texts}
+    assert set(info.labels) <= drawn and info.labels
+    assert any(t.get_text().isupper() for t in texts), "no country label drawn"
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            assert not box_a.overlaps(box_b), (a, b)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not [name for name, box in boxes if box.overlaps(legend)]
+
+
+def test_features_in_the_widened_frame_are_drawn(catalog):
+    """The frame is widened to the page's shape; what shows in it is drawn, not just the bbox."""
+    bbox = (50.0, 36.0, 52.0, 48.0)  # tall and narrow: a 10 x 7 in page widens it a lot
+    selection = Selection(bbox=bbox)
+    _, info = render.draw_map(catalog, selection, page=render.Page())
+    forward = pyproj.Transformer.from_crs("EPSG:4326", info.crs, always_xy=True)
+    xmin, xmax, ymin, ymax = info.extent
+    frame = shapely.box(xmin, ymin, xmax, ymax)
+    expected = []
+    for layer in selection.layers:
+        for f in catalog.features(layer, sectors=selection.sectors):
+            geom = shapely.transform(
+                shapely.geometry.shape(f["geometry"]),
+                lambda xy: np.column_stack(forward.transform(*xy.T)),
+            )
+            if geom.intersects(frame):
+                expected.append(f["properties"]["id"])
+    in_bbox = {f["properties"]["id"] for fs in selection.features(catalog).values() for f in fs}
+    assert set(expected) - in_bbox, "the widened frame shows nothing more: a useless test"
+    assert sorted(info.feature_ids) == sorted(expected)
+
+
+def test_point_symbols_have_the_web_maps_outline_dashed_by_status(tmp_path):
+    ports = [
+        make_feature("ports", "port-planned", status="proposed", name="Planned port"),
+        make_feature("ports", "port-working", status="operating", name="Working port",
+                     geometry={"type": "Point", "coordinates": [50.5, 42.0]}),
+    ]  # fmt: skip
+    catalog = Catalog(write_data_dir(tmp_path / "data", {"ports": ports}))
+    svg = svg_of(catalog, Selection(layers=("ports",)))
+    root = ET.fromstring(svg)
+    edge = styles.SYMBOL_EDGE.lower()
+
+    def stroke_of(gid: str) -> str:
+        (group,) = [g for g in root.iter() if g.get("id") == gid]
+        paths = [p.get("style", "") for p in group.iter() if p.tag.endswith(("path", "use"))]
+        return " ".join(paths).lower()
+
+    planned, working = stroke_of("port-planned"), stroke_of("port-working")
+    assert f"stroke: {edge}" in planned and f"stroke: {edge}" in working
+    assert "stroke-dasharray" in planned
+    assert "stroke-dasharray" not in working
+
+
+def test_dollar_signs_are_text_not_mathtext(tmp_path):
+    """Titles, names and source titles are shown as typed: ``$`` starts no formula."""
+    sources = {**SOURCES, "rt-2025": {"kind": "article", "title": "Costs $5 and $6"}}
+    catalog = Catalog(
+        write_data_dir(
+            tmp_path / "data", {"ports": [make_feature("ports", name="Port $x^$")]}, sources
+        )
+    )
+    for title in ("$x^$", "Price $10 and $20", "50% \\frac{a}{b} $"):
+        for fmt in ("png", "svg"):
+            out = io.BytesIO()
+            info = render.render_map(catalog, Selection(), out, fmt, page=SMALL, title=title)
+            assert out.getvalue()
+        assert "Port $x^$" in info.labels
+        assert "Costs $5 and $6" in info.attribution
+        assert title in out.getvalue().decode()
+
+
+def test_characters_no_font_has_draw_as_a_box_without_warnings(catalog):
+    """A title in any script never fails an export (warnings are errors in the tests)."""
+    title = "Каспий 日本 \U0001f600 \x01 end"
+    fig, _ = render.draw_map(catalog, Selection(), page=SMALL, title=title)
+    fig.canvas.draw()
+    (drawn,) = [t.get_text() for t in fig.texts if t.get_text().endswith(" end")]
+    assert drawn.startswith("Каспий \N{WHITE SQUARE}\N{WHITE SQUARE} ")  # no CJK in DejaVu
+    assert "\x01" not in drawn
+
+
+def test_data_date_is_the_catalogs_never_file_times(tmp_path):
+    sources = {**SOURCES, "rt-2025": {"kind": "article", "title": "Undated"}}
+    folder = write_data_dir(tmp_path / "data", sources=sources)
+    for path in folder.iterdir():
+        os.utime(path, (978_307_200, 978_307_200))  # 2001-01-01: must not be "the data date"
+    catalog = Catalog(folder)
+    assert render.data_date(catalog) is None
+    _, info = render.draw_map(catalog, Selection(), page=SMALL)
+    assert "2001" not in info.attribution
+    (folder / "build.json").write_text('{"date": "2024-03-05"}')
+    assert render.data_date(Catalog(folder)) == datetime.date(2024, 3, 5)
 
 
 def test_attribution_names_natural_earth_the_articles_and_the_data_date(catalog):

@@ -17,8 +17,8 @@ from tests.servers import gunicorn
 
 @pytest.fixture(scope="module")
 def gunicorn_url():
-    """``gunicorn --workers 2 --bind 127.0.0.1:PORT geoapp.wsgi:app`` (as in docs/web.md)."""
-    with gunicorn("--workers", "2") as url:
+    """``gunicorn --workers 2 --threads 4 --bind 127.0.0.1:PORT geoapp.wsgi:app`` (docs/web.md)."""
+    with gunicorn("--workers", "2", "--threads", "4") as url:
         yield url
 
 

@@ -2,7 +2,10 @@
 
 ``?sectors=a,b&layers=x,y&bbox=minlon,minlat,maxlon,maxlat&title=...&size=WxH`` are
 parsed by :mod:`geoapp.selection`, as on the command line; a bad value is a 400
-naming the valid ones. The data never changes while the process runs, so each
+naming the valid ones, and ``title`` or ``size`` for a format that has no use for
+them is a 400 naming the formats that do (:func:`geoapp.exporters.check_options`,
+the CLI's rule). An unexpected failure while drawing is the app's clean 500
+(:mod:`geoapp.errors`: logged, no traceback in the answer). The data never changes while the process runs, so each
 answer is kept in a small cache: a second download of the same view is free.
 """
 
@@ -16,7 +19,7 @@ from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
 from geoapp.catalog import QueryError
-from geoapp.exporters import FORMATS, ExportOptions, export_bytes
+from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
 from geoapp.render import Page
 from geoapp.schema import SECTORS
@@ -59,6 +62,8 @@ def export(fmt: str):
     unknown = sorted(set(args) - set(PARAMETERS))
     if unknown:
         raise QueryError("parameter", unknown[0], PARAMETERS)
+    # Empty values count as absent, as in a form submitted with blank fields.
+    check_options(fmt, [name for name in ("title", "size") if args.get(name)])
     selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
     title = args.get("title") or None
     if title is not None and len(title) > MAX_TITLE:
