@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 
 from geoapp.schema import (
@@ -201,35 +200,6 @@ class Catalog:
         """Return the GeoJSON features of a layer that pass ``select``'s filters."""
         data = self.layer(layer_id)
         return [data.features[i] for i in self.select(layer_id, **filters)]
-
-    def frame(self, layer_ids: Iterable[str] | None = None, **filters) -> gpd.GeoDataFrame:
-        """Return the selected features of several layers as one GeoDataFrame."""
-        parts = []
-        for layer_id in layer_ids if layer_ids is not None else self.layers:
-            data = self.layer(layer_id)
-            rows = self.select(layer_id, **filters)
-            part = data.frame.iloc[rows].copy()
-            part["layer"] = layer_id
-            parts.append(part)
-        if not parts:
-            return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
-        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-
-    def search(self, text: str, limit: int = 10) -> list[dict]:
-        """Return thematic features whose name contains ``text``, best match first."""
-        needle = text.casefold().strip()
-        if not needle:
-            return []
-        found = []
-        for data in self.layers.values():
-            if not data.layer.thematic:
-                continue
-            for feature in data.features:
-                name = feature["properties"]["name"].casefold()
-                if needle in name:
-                    found.append((not name.startswith(needle), len(name), feature))
-        found.sort(key=lambda t: t[:2])
-        return [f for *_, f in found[:limit]]
 
 
 def check_values(parameter: str, values: Iterable[str], valid: Iterable[str]) -> list[str]:

@@ -63,18 +63,9 @@ def test_unknown_values_raise_query_errors_naming_the_valid_ones(small):
         small.features("ports", statuses=["planned"])
 
 
-def test_feature_lookup_and_search(small):
+def test_feature_lookup_by_id(small):
     assert small.feature("port-b")["properties"]["name"] == "Inland port"
     assert small.feature("missing") is None
-    assert ids(small.search("port")) == ["port-a", "port-b"]  # prefix match first
-    assert ids(small.search("inland")) == ["port-b"]
-    assert small.search("   ") == []
-
-
-def test_frame_concatenates_the_selection(small):
-    frame = small.frame(["ports", "events"], sectors=["trade"])
-    assert sorted(frame["layer"]) == ["events", "ports"]
-    assert frame.crs.to_epsg() == 4326
 
 
 def test_broken_data_stops_loading_with_the_validator_lines(tmp_path, capsys):
