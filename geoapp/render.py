@@ -22,7 +22,6 @@ import math
 import textwrap
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +42,7 @@ from matplotlib.transforms import Bbox
 from shapely.errors import GEOSException
 
 from geoapp import styles
+from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog
 from geoapp.schema import LAYERS, SECTORS
 from geoapp.selection import Selection
@@ -156,27 +156,18 @@ class Projected:
     layers: dict[str, np.ndarray]  # layer id -> projected shapely geometries by row
 
 
-_CACHE: weakref.WeakKeyDictionary[Catalog, OrderedDict[BBox, Projected]] = (
-    weakref.WeakKeyDictionary()
-)
+_CACHE: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[Projected]] = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 16
 
 
 def projected(catalog: Catalog, bbox: BBox) -> Projected:
-    """Return the cached projection of the catalog for a view, building it on first use."""
+    """Return the cached projection of the catalog for a view, building it once on first use."""
     with _CACHE_LOCK:
-        views = _CACHE.setdefault(catalog, OrderedDict())
-        hit = views.get(bbox)
-        if hit is not None:
-            views.move_to_end(bbox)
-            return hit
-    built = _project(catalog, bbox)
-    with _CACHE_LOCK:
-        views[bbox] = built
-        while len(views) > CACHE_SIZE:
-            views.popitem(last=False)
-    return built
+        views = _CACHE.get(catalog)
+        if views is None:
+            views = _CACHE[catalog] = BuildOnceCache(CACHE_SIZE)
+    return views.get(bbox, lambda: _project(catalog, bbox))
 
 
 @lru_cache(maxsize=64)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -24,6 +22,7 @@ import xyzservices.providers
 from folium.utilities import JsCode
 
 from geoapp import assets, styles
+from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog, QueryError, parse_list
 from geoapp.config import ROOT
 from geoapp.exporters import FORMATS
@@ -532,29 +531,9 @@ def _features_bounds(features: list[dict]) -> BBox:
     )
 
 
-class PageCache:
-    """A small thread-safe LRU of built pages: query string -> HTML bytes."""
+class PageCache(BuildOnceCache[bytes]):
+    """Built pages by normalised query string, as UTF-8 bytes (PAGE_CACHE_SIZE of them)."""
 
-    def __init__(self, size: int):
-        self.size = max(0, int(size))
-        self._pages: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-        self.builds = 0
-
-    def get(self, key: str, build: Callable[[], str]) -> bytes:
-        """Return the cached page for ``key``, building it (once) when missing."""
-        with self._lock:
-            if key in self._pages:
-                self._pages.move_to_end(key)
-                return self._pages[key]
-        body = build().encode("utf-8")
-        with self._lock:
-            self.builds += 1
-            if self.size:
-                self._pages[key] = body
-                while len(self._pages) > self.size:
-                    self._pages.popitem(last=False)
-        return body
-
-    def __len__(self) -> int:
-        return len(self._pages)
+    def get(self, key: str, build: Callable[[], str]) -> bytes:  # type: ignore[override]
+        """Return the page for ``key``, building it once when missing."""
+        return super().get(key, lambda: build().encode("utf-8"))

@@ -182,3 +182,39 @@ def test_page_cache_builds_each_key_once_and_evicts_the_least_recent():
     cache.get("b", build("b"))
     assert calls == ["a", "b", "c", "b"]
     assert len(cache) == 2
+
+
+def test_concurrent_misses_build_a_page_once():
+    import threading
+    import time
+
+    cache = webmap.PageCache(4)
+    calls = []
+
+    def build():
+        calls.append(1)
+        time.sleep(0.2)  # long enough for every thread to miss while it builds
+        return "<p>page</p>"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get("k", build))) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [b"<p>page</p>"] * 4
+    assert len(calls) == 1 and cache.builds == 1
+
+
+def test_a_failed_build_is_not_cached():
+    cache = webmap.PageCache(4)
+
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.get("k", boom)
+    assert len(cache) == 0
+    assert cache.get("k", lambda: "ok") == b"ok"

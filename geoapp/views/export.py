@@ -11,13 +11,10 @@ answer is kept in a small cache: a second download of the same view is free.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-
 from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
+from geoapp.cache import BuildOnceCache
 from geoapp.catalog import QueryError
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
@@ -30,27 +27,6 @@ bp = Blueprint("export", __name__)
 PARAMETERS = ("sectors", "layers", "bbox", "title", "size")
 MAX_TITLE = 200
 CACHE_SIZE = 16
-
-
-class ExportCache:
-    """The last few exports of one app, by format, selection and options."""
-
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size = size
-        self.bodies: OrderedDict[tuple, bytes] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, build: Callable[[], bytes]) -> bytes:
-        with self.lock:
-            if key in self.bodies:
-                self.bodies.move_to_end(key)
-                return self.bodies[key]
-        body = build()  # outside the lock: exports run side by side
-        with self.lock:
-            self.bodies[key] = body
-            while len(self.bodies) > self.size:
-                self.bodies.popitem(last=False)
-        return body
 
 
 @bp.get("/export.<fmt>")
@@ -71,7 +47,7 @@ def export(fmt: str):
     size = parse_size(args.get("size"))
     page = Page.from_pixels(*size) if size else Page()
     options = ExportOptions(page=page, title=title)
-    cache = current_app.extensions.setdefault("geoapp.exports", ExportCache())
+    cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
     body = cache.get(
         (fmt, selection, options), lambda: export_bytes(get_catalog(), selection, fmt, options)
     )
