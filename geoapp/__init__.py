@@ -11,6 +11,7 @@ from flask import Flask, current_app
 
 from geoapp.catalog import Catalog, DataError
 from geoapp.config import DEFAULTS, ROOT, ConfigError, check, from_environment
+from geoapp.http import reject_repeated_parameters
 
 __all__ = ["create_app", "get_catalog"]
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from geoapp.views import api, export, map, ogc
 
     errors.init_app(app)
+    app.before_request(reject_repeated_parameters)
     for blueprint in (map.bp, api.bp, export.bp, ogc.bp):
         app.register_blueprint(blueprint)
     return app

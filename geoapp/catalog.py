@@ -7,7 +7,6 @@ one-line messages that ``geoapp validate`` prints, never with a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,14 @@ from geoapp.schema import (
     STATUSES,
     Layer,
 )
-from geoapp.validate import Problem, format_problems, load_sources, read_layer_file, validate_dir
+from geoapp.validate import (
+    Problem,
+    format_problems,
+    load_build_info,
+    load_sources,
+    read_layer_file,
+    validate_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +109,7 @@ class Catalog:
             raise DataError(problems)
         self.sources, _ = load_sources(self.data_dir)
         #: What the build derived and measured (geodata/build.json); empty if absent.
-        build = self.data_dir / "build.json"
-        self.build_info: dict = json.loads(build.read_text("utf-8")) if build.is_file() else {}
+        self.build_info, _ = load_build_info(self.data_dir)
         self.layers: dict[str, LayerData] = {}
         self._by_id: dict[str, tuple[str, int]] = {}
         for layer in LAYERS.values():

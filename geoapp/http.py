@@ -22,6 +22,8 @@ from collections import OrderedDict
 
 from flask import Response, current_app, request
 
+from geoapp.catalog import QueryError
+
 #: Media types worth compressing; images, PDF, GeoPackage and archives are not.
 _COMPRESSIBLE = {"application/json", "application/xml", "application/javascript", "image/svg+xml"}
 #: Bodies this small are answered as they are: gzip would not pay for its header.
@@ -130,3 +132,16 @@ def cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Headers"] = asked or "Accept, If-None-Match"
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+def reject_repeated_parameters() -> None:
+    """Refuse a query that gives a parameter twice (``?sectors=a&sectors=b``).
+
+    Every interface reads one value per parameter; silently keeping the first would
+    show something other than what the link asked for.
+    """
+    for name in request.args:
+        if len(request.args.getlist(name)) > 1:
+            raise QueryError(
+                "parameter", name, "each parameter at most once (join values with commas)"
+            )

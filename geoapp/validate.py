@@ -32,6 +32,7 @@ from geoapp.schema import (
 )
 
 SOURCES_FILE = "sources.json"
+BUILD_FILE = "build.json"
 ISO_A3_RE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -67,6 +68,20 @@ def load_sources(data_dir: Path) -> tuple[dict[str, dict], list[Problem]]:
     return registry, problems
 
 
+def load_build_info(data_dir: Path) -> tuple[dict, list[Problem]]:
+    """Read ``build.json`` (what the build derived and measured); optional, but an object."""
+    path = data_dir / BUILD_FILE
+    if not path.is_file():
+        return {}, []
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return {}, [Problem(BUILD_FILE, "*", f"not valid JSON: {exc}")]
+    if not isinstance(info, dict):
+        return {}, [Problem(BUILD_FILE, "*", "must be a JSON object")]
+    return info, []
+
+
 def read_layer_file(path: Path) -> tuple[list[dict], list[Problem]]:
     """Parse one layer file as an RFC 7946 FeatureCollection."""
     name = path.name
@@ -93,6 +108,7 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
     if not data_dir.is_dir():
         return [Problem(str(data_dir), "*", "not a directory")]
     registry, problems = load_sources(data_dir)
+    problems += load_build_info(data_dir)[1]
     seen_ids: dict[str, str] = {}
     for layer in LAYERS.values():
         features, file_problems = read_layer_file(data_dir / layer.filename)

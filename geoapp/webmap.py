@@ -412,8 +412,14 @@ def legend_rows(entries: Iterable[styles.LegendEntry]) -> list[dict]:
     return rows
 
 
-def export_links(view: View, bbox: BBox) -> dict[str, str]:
-    """``/export.<fmt>?...`` for the current view (the script updates them as you pan)."""
+def export_links(
+    view: View, bbox: BBox, export_url: Callable[[str], str] | None = None
+) -> dict[str, str]:
+    """``/export.<fmt>?...`` for the current view (the script updates the query as you pan).
+
+    ``export_url`` maps a format to its route (``url_for``, which knows a mount prefix).
+    """
+    export_url = export_url or (lambda fmt: f"/export.{fmt}")
     query = urlencode(
         {
             "sectors": ",".join(view.sectors),
@@ -422,7 +428,7 @@ def export_links(view: View, bbox: BBox) -> dict[str, str]:
         },
         safe=",",
     )
-    return {fmt: f"/export.{fmt}?{query}" for fmt in EXPORT_FORMATS}
+    return {fmt: f"{export_url(fmt)}?{query}" for fmt in EXPORT_FORMATS}
 
 
 def render_page(
@@ -431,6 +437,7 @@ def render_page(
     *,
     data_url: Callable[[str], str] | None,
     static_url: Callable[[str], str] | None = None,
+    export_url: Callable[[str], str] | None = None,
     features: Mapping[str, list[dict]] | None = None,
     bounds: BBox | None = None,
     online_tiles: bool = False,
@@ -475,7 +482,7 @@ def render_page(
             for layer in shown_layers
         ],
         legend=legend_rows(styles.legend(visible, view.sectors)),
-        exports={} if standalone else export_links(view, box),
+        exports={} if standalone else export_links(view, box, export_url),
         export_labels=EXPORT_FORMATS,
     )
 

@@ -232,3 +232,14 @@ def test_error_page_shows_a_hint_as_a_sentence_and_a_vocabulary_as_a_list(client
     listed = client.get("/?sectors=culture").text
     assert re.findall(r"<li><code>([^<]+)</code></li>", listed) == list(SECTORS)
     assert 'class="hint"' not in listed
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?sectors=energy&sectors=trade", "/api/layers/ports?sector=energy&sector=trade",
+     "/ogc/collections/ports/items?limit=1&limit=2", "/export.csv?layers=ports&layers=events"],
+)  # fmt: skip
+def test_a_parameter_given_twice_is_a_400_everywhere(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "given" in response.text or "at most once" in response.text

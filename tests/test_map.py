@@ -210,3 +210,11 @@ def test_online_tiles_config_offers_the_providers(client):
     app = create_app({"ONLINE_TILES": True})
     html = app.test_client().get("/").text
     assert "tile.openstreetmap.org" in html and "World_Imagery" in html
+
+
+def test_links_follow_a_mount_prefix(client):
+    plain = client.get("/").text
+    mounted = client.get("/", base_url="http://localhost/geo/").text
+    assert '"/api/layers/pipelines"' in plain and 'href="/export.png?' in plain
+    assert '"/geo/api/layers/pipelines"' in mounted and 'href="/geo/export.png?' in mounted
+    assert 'href="/export.png?' not in mounted

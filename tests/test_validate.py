@@ -163,3 +163,13 @@ def test_cli_validate_on_a_missing_directory_exits_1(tmp_path, capsys):
         main(["validate", str(tmp_path / "nope")])
     assert exc.value.code == 1
     assert "not a directory" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("{bad", "build.json: *: not valid JSON"), ("[1, 2]", "build.json: *: must be a JSON object")],
+)
+def test_build_info_must_be_a_json_object(tmp_path, text, expected):
+    write_data_dir(tmp_path)
+    (tmp_path / "build.json").write_text(text)
+    assert any(m.startswith(expected) for m in messages(tmp_path))

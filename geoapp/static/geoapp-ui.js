@@ -112,7 +112,8 @@
       `sectors=${ordered(state.sectors, s.sectors).join(",")}` +
       `&layers=${ordered(state.layers, s.layers).join(",")}&bbox=${bbox.join(",")}`;
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
-      link.href = `/export.${link.dataset.format}?${query}`;
+      // Keep the path the server wrote (it knows any mount prefix); replace the query.
+      link.href = `${link.getAttribute("href").split("?")[0]}?${query}`;
     }
   };
 

@@ -37,11 +37,12 @@ def index():
             view,
             data_url=lambda layer_id: url_for("api.layer", layer_id=layer_id),
             static_url=lambda name: url_for("static", filename=name),
+            export_url=lambda fmt: url_for("export.export", fmt=fmt),
             online_tiles=bool(config["ONLINE_TILES"]),
             default_tiles=config["DEFAULT_TILES"],
         )
 
-    body = page_cache().get(view.query(), build)
+    body = page_cache().get(request.script_root + "?" + view.query(), build)
     response = send_body(body, "text/html")
     response.headers["Link"] = (
         f'<{url_for("api.layers")}>; rel="alternate"; type="application/json"'
