@@ -99,9 +99,9 @@ EACH = ("sector", "layer")
 @click.option("--layers", help="Comma-separated layers (default: every thematic layer).")
 @click.option("--bbox", help="View as minlon,minlat,maxlon,maxlat (default: the Caspian region).")
 @click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
-@click.option("--width", type=click.FloatRange(1, 60), help="Image width in inches.")
-@click.option("--height", type=click.FloatRange(1, 60), help="Image height in inches.")
-@click.option("--dpi", type=click.FloatRange(30, 1200), help="Dots per inch [default: 150].")
+@click.option("--width", type=float, help="Image width in inches [default: 10].")
+@click.option("--height", type=float, help="Image height in inches [default: 7].")
+@click.option("--dpi", type=float, help="Dots per inch [default: 150].")
 @click.option("--title", help="Title of the map (images and html).")
 @click.option(
     "--each",
@@ -137,7 +137,7 @@ def export(
     """
     from geoapp import exporters, render
     from geoapp.catalog import Catalog, DataError, QueryError
-    from geoapp.selection import MAX_PIXELS, parse_selection, parse_size
+    from geoapp.selection import parse_page, parse_selection, parse_title
 
     fmt = _export_format(fmt, out, exporters)
     out = out or Path(f"geoapp-caspian{exporters.FORMATS[fmt].extension}")
@@ -145,6 +145,10 @@ def export(
         raise click.BadParameter(f"folder {str(out.parent)!r} does not exist", param_hint="--out")
     if out.is_dir():
         raise click.BadParameter(f"{str(out)!r} is a folder", param_hint="--out")
+    try:
+        title = parse_title(title)  # empty means the default title, as on the web
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--title") from None
     given = {"title": title, "size": size, "width": width, "height": height, "dpi": dpi,
              "tiles": tiles}  # fmt: skip
     try:
@@ -155,16 +159,9 @@ def export(
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
         selection = parse_selection(sectors, layers, bbox)
-        pixels = parse_size(size)
+        page = parse_page(size, width, height, dpi)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
-    dpi = dpi or render.Page.dpi
-    if pixels:
-        page = render.Page.from_pixels(*pixels, dpi=dpi)
-    else:
-        page = render.Page(width or render.Page.width, height or render.Page.height, dpi)
-        if max(page.pixels) > MAX_PIXELS:
-            raise click.UsageError(f"--width/--height at --dpi make more than {MAX_PIXELS} pixels")
 
     jobs = [(selection, out, title)]
     if each == "sector":

@@ -32,9 +32,8 @@ from shapely.geometry import shape
 
 from geoapp import render
 from geoapp.catalog import Catalog, QueryError
-from geoapp.render import Page
 from geoapp.schema import FIELDS
-from geoapp.selection import Selection
+from geoapp.selection import Page, Selection
 
 log = logging.getLogger(__name__)
 

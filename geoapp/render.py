@@ -45,40 +45,22 @@ from geoapp import styles
 from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog
 from geoapp.schema import LAYERS, SECTORS
-from geoapp.selection import Selection
+from geoapp.selection import Page, Selection
 
 log = logging.getLogger(__name__)
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
+DEFAULT_PAGE = Page()
 
 #: CSS pixels (the web map's unit) to typographic points (matplotlib's).
 PX_TO_PT = 0.75
 #: Order in which point labels claim space: the places the articles are about first.
 LABEL_PRIORITY = ("ports", "naval_bases", "borders", "corridors", "programmes", "events")
-#: Corners the legend may take (the scale bar and north arrow hold the right-hand ones).
-LEGEND_CORNERS = ("lower left", "upper left")
 DEFAULT_TITLE = "Russia–Turkmenistan cooperation in the Caspian region"
 
 
 class TilesError(RuntimeError):
     """An online tile background was asked for and cannot be drawn (one-line message)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    """Figure size in inches and resolution in dots per inch."""
-
-    width: float = 10.0
-    height: float = 7.0
-    dpi: float = 150.0
-
-    @classmethod
-    def from_pixels(cls, width: int, height: int, dpi: float = 150.0) -> Page:
-        return cls(width / dpi, height / dpi, dpi)
-
-    @property
-    def pixels(self) -> tuple[int, int]:
-        return round(self.width * self.dpi), round(self.height * self.dpi)
 
 
 @dataclass
@@ -94,8 +76,11 @@ class MapInfo:
     scale_ends: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
     north: tuple[float, float] = (0.0, 1.0)  # unit vector of true north at the arrow
     attribution: str = ""
+    north_at: tuple[float, float] = (0.0, 0.0)  # where the arrow starts, in the CRS
     #: lon/lat bounds of the frame as drawn (the view widened to the page's shape)
     frame_bbox: BBox = (-180.0, -90.0, 180.0, 90.0)
+    #: where the legend went: a corner of the frame, "below" it, or None (nothing shown)
+    legend_loc: str | None = None
 
 
 # -- projection and cache ------------------------------------------------------------
@@ -264,49 +249,52 @@ def draw_map(
     catalog: Catalog,
     selection: Selection,
     *,
-    page: Page = Page(),
+    page: Page = DEFAULT_PAGE,
     title: str | None = None,
     tiles: str | None = None,
 ) -> tuple[Figure, MapInfo]:
-    """Draw the selection into a new Figure (with an Agg canvas) and say what was drawn."""
+    """Draw the selection into a new Figure (with an Agg canvas) and say what was drawn.
+
+    The layout comes first, the drawing after: the title is fitted to the page's
+    width, then the legend takes a corner of the frame that hides no point symbol
+    (the scale bar and north arrow take the other side), or else a band below the
+    frame, which is then made shorter and refitted to the view.
+    """
     proj = projected(catalog, selection.bbox)
     fig = Figure(figsize=(page.width, page.height), dpi=page.dpi)
     FigureCanvasAgg(fig)
-    top = 1 - 0.55 / page.height  # room for the title
-    bottom = 0.42 / page.height  # room for the attribution
+    top = 1 - _draw_title(fig, printable(title or default_title(selection), weight="bold"))
+    bottom = ATTRIBUTION_BAND / page.height
     ax = fig.add_axes((0.015, bottom, 0.97, top - bottom))
     ax.set_facecolor(styles.BASEMAP_STYLE["water"])
     ax.set_xticks([])
     ax.set_yticks([])
-    xmin, xmax, ymin, ymax = fit_extent(
-        proj.extent, 0.97 * page.width / ((top - bottom) * page.height)
-    )
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_aspect("equal", adjustable="box")
-    info = MapInfo(crs=proj.crs, extent=(xmin, xmax, ymin, ymax))
-    info.frame_bbox = frame_bbox(proj, info.extent)
+    info, shown = _fit_frame(ax, catalog, selection, proj)
+    handles = _legend_handles(shown, selection)
+    legend_box = None
+    if handles:
+        info.legend_loc, legend_box = _legend_in_frame(ax, proj, info, shown, handles)
+        if info.legend_loc is None:  # no corner is free: a band below the frame
+            band, ncols = _legend_band(ax, handles)
+            ax.set_position((0.015, bottom + band, 0.97, top - bottom - band))
+            info, shown = _fit_frame(ax, catalog, selection, proj)
+            handles = _legend_handles(shown, selection)
+            legend = _make_legend(ax, handles, ncols, "upper center")
+            legend.set_bbox_to_anchor((0.5, 0.0), transform=ax.transAxes)
+            info.legend_loc = "below"
 
     if tiles:
         _draw_tiles(ax, proj.crs, tiles)
     _draw_countries(ax, proj, faint=bool(tiles))
-    shown = _draw_features(ax, catalog, selection, proj, info)
-    legend = _draw_legend(ax, shown, selection)
-    scale_box = _draw_scale_bar(ax, proj, info)
-    north_box = _draw_north_arrow(ax, proj, info)
-    obstacles = [b for b in (legend, scale_box, north_box) if b is not None]
+    for props, geom in shown:
+        _draw_feature(ax, props, geom, selection.sectors)
+        info.feature_ids.append(props["id"])
+    scale_side, north_side = _decoration_sides(info.legend_loc)
+    scale_box = _draw_scale_bar(ax, proj, info, scale_side)
+    north_box = _draw_north_arrow(ax, proj, info, north_side)
+    obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
     _draw_labels(ax, proj, shown, info, obstacles)
 
-    fig.text(
-        0.5,
-        1 - 0.3 / page.height,
-        printable(title or default_title(selection), weight="bold"),
-        ha="center",
-        va="center",
-        fontsize=13,
-        fontweight="bold",
-        parse_math=False,  # user text: "$10 and $20" is money, not a formula
-    )
     info.attribution = attribution(catalog, shown, tiles, proj.crs)
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
     lines = textwrap.wrap(info.attribution, width=int(page.width * 72 * 0.95 / 3.4))
@@ -323,13 +311,61 @@ def draw_map(
     return fig, info
 
 
+#: Inches at the foot of the page for the source line.
+ATTRIBUTION_BAND = 0.42
+#: Title font size in points, and the smallest it shrinks to before wrapping onto two lines.
+TITLE_SIZE, MIN_TITLE_SIZE = 13.0, 9.0
+
+
+def _draw_title(fig: Figure, text: str) -> float:
+    """Draw the title so that it fits the page's width; return its band as a page fraction.
+
+    A long title shrinks to MIN_TITLE_SIZE, then wraps onto two lines; what still
+    does not fit ends in an ellipsis. Measured once or twice: each measure is ~1 ms.
+    """
+    renderer = fig.canvas.get_renderer()
+    room = 0.96 * fig.bbox.width
+    label = fig.text(0.5, 1.0, text, ha="center", va="center", fontsize=TITLE_SIZE,
+                     fontweight="bold", parse_math=False)  # fmt: skip
+    width = label.get_window_extent(renderer).width
+    if width > room:
+        label.set_fontsize(max(MIN_TITLE_SIZE, TITLE_SIZE * room / width * 0.98))
+        width = label.get_window_extent(renderer).width
+        chars = len(text)
+        while width > room and chars > 8:
+            chars = int(chars * min(0.95, 2 * room / width))
+            lines = textwrap.wrap(text, chars, max_lines=2, placeholder=" …")
+            label.set_text("\n".join(lines))
+            width = label.get_window_extent(renderer).width
+    height = label.get_window_extent(renderer).height / fig.dpi
+    band = max(0.55, height + 0.25) / fig.get_figheight()
+    label.set_y(1 - band / 2)
+    return band
+
+
+def _fit_frame(
+    ax, catalog: Catalog, selection: Selection, proj: Projected
+) -> tuple[MapInfo, list[tuple[dict, object]]]:
+    """Fit the view to the axes' shape; return the frame's info and the features it shows."""
+    pos = ax.get_position()
+    fig = ax.figure
+    ratio = pos.width * fig.get_figwidth() / (pos.height * fig.get_figheight())
+    xmin, xmax, ymin, ymax = fit_extent(proj.extent, ratio)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal", adjustable="box")
+    info = MapInfo(crs=proj.crs, extent=(xmin, xmax, ymin, ymax))
+    info.frame_bbox = frame_bbox(proj, info.extent)
+    return info, _shown_features(catalog, selection, proj, info)
+
+
 def render_map(
     catalog: Catalog,
     selection: Selection,
     out: str | IO[bytes],
     fmt: str,
     *,
-    page: Page = Page(),
+    page: Page = DEFAULT_PAGE,
     title: str | None = None,
     tiles: str | None = None,
 ) -> MapInfo:
@@ -416,10 +452,10 @@ def _draw_countries(ax, proj: Projected, *, faint: bool) -> None:
     )
 
 
-def _draw_features(
-    ax, catalog: Catalog, selection: Selection, proj: Projected, info: MapInfo
+def _shown_features(
+    catalog: Catalog, selection: Selection, proj: Projected, info: MapInfo
 ) -> list[tuple[dict, object]]:
-    """Draw the selected features; return (shown properties, projected geometry) pairs.
+    """The selected features the frame shows, as (properties, projected geometry) pairs.
 
     Features are picked by the frame as drawn (the view widened to the page's shape),
     not by the requested bbox: whatever shows on the map is drawn, labelled and in the
@@ -436,12 +472,7 @@ def _draw_features(
         geoms = proj.layers[layer_id]
         rows = catalog.select(layer_id, sectors=selection.sectors, bbox=info.frame_bbox)
         rows = [r for r in rows if shapely.intersects(geoms[r], frame)]
-        for row in rows:
-            props = data.features[row]["properties"]
-            geom = geoms[row]
-            _draw_feature(ax, props, geom, selection.sectors)
-            shown.append((props, geom))
-            info.feature_ids.append(props["id"])
+        shown += [(data.features[row]["properties"], geoms[row]) for row in rows]
     return shown
 
 
@@ -520,13 +551,11 @@ def _rgb(colour: str) -> tuple[float, float, float]:
     return tuple(int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def _draw_legend(ax, shown, selection: Selection):
+def _legend_handles(shown, selection: Selection) -> list:
+    """Legend entries of what is shown: sectors, statuses and symbols, with counts."""
     features = [{"properties": p, "geometry": {"type": g.geom_type}} for p, g in shown]
-    entries = styles.legend(features, selection.sectors)
-    if not entries:
-        return None
     handles = []
-    for entry in entries:
+    for entry in styles.legend(features, selection.sectors):
         label = f"{entry.label} ({entry.count})"
         kind = entry.key.split(":")[0]
         if kind == "sector":
@@ -557,38 +586,210 @@ def _draw_legend(ax, shown, selection: Selection):
                     label=label,
                 )
             )
-    renderer = ax.figure.canvas.get_renderer()
-    points = ax.transData.transform(
-        np.concatenate(
-            [shapely.get_coordinates(g) for _, g in shown if g.geom_type.endswith("Point")]
-            or [np.empty((0, 2))]
-        )
-    )
+    return handles
 
+
+def _make_legend(ax, handles: list, ncols: int, loc: str):
     legend = ax.legend(
         handles=handles,
-        loc=LEGEND_CORNERS[0],
+        loc=loc,
         fontsize=6.5,
         framealpha=0.9,
         title="Legend",
         title_fontsize=7,
-        ncols=1 if len(handles) <= 12 else 2,
+        ncols=ncols,
     )
     legend.set_zorder(10)
     for text in (*legend.get_texts(), legend.get_title()):
         text.set_parse_math(False)
-    best: tuple[int, str, Bbox] | None = None
-    for loc in LEGEND_CORNERS:  # the free corner that hides the fewest point symbols
-        legend.set_loc(loc)
+    return legend
+
+
+#: Corners the legend may take, in order of preference when several are free.
+LEGEND_CORNERS = ("lower left", "upper left", "lower right", "upper right")
+#: Most of the frame (by area) a legend inside it may cover; a bigger one goes below the map.
+MAX_LEGEND_SHARE = 0.3
+
+
+def _decoration_sides(legend_loc: str | None) -> tuple[str, str]:
+    """Sides of the scale bar (bottom) and the north arrow (top): away from the legend."""
+    return (
+        "left" if legend_loc == "lower right" else "right",
+        "left" if legend_loc == "upper right" else "right",
+    )
+
+
+def _legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles):
+    """Put the legend in the corner of the frame that covers no point symbol.
+
+    Point symbols (with their radius), the scale bar and the north arrow are
+    obstacles; among the free corners the one over the fewest line and outline
+    vertices wins (dense places stay visible). Returns (corner, legend extent), or
+    (None, None) with no legend drawn when no corner is free or the legend would
+    cover more than MAX_LEGEND_SHARE of the frame.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.bbox
+    radius = styles.POINT_RADIUS * PX_TO_PT * ax.figure.dpi / 72
+    coords = {True: [np.empty((0, 2))], False: [np.empty((0, 2))]}
+    for _, geom in shown:
+        coords[geom.geom_type.endswith("Point")].append(shapely.get_coordinates(geom))
+    points = ax.transData.transform(np.concatenate(coords[True]))
+    vertices = ax.transData.transform(np.concatenate(coords[False]))
+
+    def inside(xy: np.ndarray, box: Bbox) -> int:
+        x, y = xy[:, 0], xy[:, 1]
+        return int(((x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)).sum())
+
+    reserved: dict[str, list[Bbox]] = {}
+    for ncols in (1, 2) if len(handles) <= 12 else (2, 3):
+        legend = _make_legend(ax, handles, ncols, LEGEND_CORNERS[0])
+        best: tuple[int, str, Bbox] | None = None
+        for loc in LEGEND_CORNERS:
+            legend.set_loc(loc)
+            box = legend.get_window_extent(renderer)
+            if box.width * box.height > MAX_LEGEND_SHARE * frame.width * frame.height:
+                break  # the same size in every corner
+            sides = _decoration_sides(loc)
+            if sides not in reserved:
+                reserved[sides] = _decoration_boxes(ax, proj, info, *sides)
+            if any(box.overlaps(r) for r in reserved[sides]):
+                continue
+            if inside(points, box.padded(radius)):
+                continue
+            crowd = inside(vertices, box)
+            if best is None or crowd < best[0]:
+                best = (crowd, loc, box)
+        if best is not None:
+            legend.set_loc(best[1])
+            return best[1], best[2]
+        legend.remove()
+    return None, None
+
+
+def _legend_band(ax, handles: list) -> tuple[float, int]:
+    """The height (page fraction) and columns of a legend laid out in a band below the frame."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    room = 0.97 * fig.bbox.width
+    legend = _make_legend(ax, handles, 1, "upper center")
+    ncols = max(1, min(len(handles), int(room / legend.get_window_extent(renderer).width)))
+    while True:
+        legend.remove()
+        legend = _make_legend(ax, handles, ncols, "upper center")
         box = legend.get_window_extent(renderer)
-        x, y = points[:, 0], points[:, 1]
-        hidden = int(((x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)).sum())
-        if best is None or hidden < best[0]:
-            best = (hidden, loc, box)
-        if hidden == 0:
+        if box.width <= room or ncols == 1:
             break
-    legend.set_loc(best[1])
-    return best[2]
+        ncols -= 1
+    legend.remove()
+    return (box.height + 6) / fig.bbox.height, ncols
+
+
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def _lonlat(proj: Projected, x: float, y: float) -> tuple[float, float] | None:
+    """The lon/lat of a projected point, or None off the projection's domain.
+
+    Beyond Equal Earth's edge the inverse gives infinities or coordinates that do
+    not come back to the point: both are refused.
+    """
+    with np.errstate(all="ignore"):
+        lon, lat = proj.inverse.transform(x, y)
+        if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+            return None
+        fx, fy = proj.forward.transform(lon, lat)
+    if not (math.isfinite(fx) and math.isfinite(fy)):
+        return None
+    if math.hypot(fx - x, fy - y) > 1.0 + 1e-9 * math.hypot(x, y):
+        return None
+    return float(lon), float(lat)
+
+
+def _inward(extent, fx: float, fy: float, fits) -> tuple[float, float]:
+    """The frame point at fractions (fx, fy), or the first towards the centre where ``fits``."""
+    xmin, xmax, ymin, ymax = extent
+    for t in np.linspace(0, 1, 41):
+        x = xmin + (fx + t * (0.5 - fx)) * (xmax - xmin)
+        y = ymin + (fy + t * (0.5 - fy)) * (ymax - ymin)
+        if fits(x, y):
+            return x, y
+    return (xmin + xmax) / 2, (ymin + ymax) / 2
+
+
+def _ground_m(proj: Projected, x0: float, x1: float, y: float) -> float:
+    """Metres on the ground between two projected points on a row (NaN off the domain)."""
+    a, b = _lonlat(proj, x0, y), _lonlat(proj, x1, y)
+    if a is None or b is None:
+        return math.nan
+    return GEOD.inv(a[0], a[1], b[0], b[1])[2]
+
+
+def _scale_bar_geometry(proj: Projected, extent, side: str) -> tuple[float, float, float, float]:
+    """x0, x1, y and km of a bar whose ends are its length in km apart on the ground.
+
+    Its outer end sits near the frame's lower corner on ``side``, moved towards the
+    centre where the corner is off the projection's domain (a world map's corners).
+    The length is the geodesic between the ends, solved by a few secant steps: true
+    on a conformal conic, and on Equal Earth, whose scale varies along a parallel.
+    """
+    xmin, xmax = extent[0], extent[1]
+    width = xmax - xmin
+    step = -1 if side == "right" else 1
+    fx = 0.96 if side == "right" else 0.04
+
+    def fits(x: float, y: float) -> bool:
+        return math.isfinite(_ground_m(proj, x, x + step * 0.2 * width, y))
+
+    x_out, y = _inward(extent, fx, 0.05, fits)
+    metres = _ground_m(proj, x_out, x_out + step * 0.2 * width, y)
+    km = nice_number(max(metres, 1e-3) / 1000)
+    length = 0.2 * width * km * 1000 / metres
+    for _ in range(6):
+        got = _ground_m(proj, x_out, x_out + step * length, y)
+        if not math.isfinite(got) or got <= 0 or abs(got / (km * 1000) - 1) < 1e-5:
+            break
+        length *= km * 1000 / got
+    x0, x1 = sorted((x_out, x_out + step * length))
+    return x0, x1, y, km
+
+
+def _north_geometry(proj: Projected, extent, side: str) -> tuple[float, float, float, float]:
+    """x, y and the unit vector to true north of an arrow near the upper corner on ``side``."""
+
+    def direction(x: float, y: float) -> tuple[float, float] | None:
+        here = _lonlat(proj, x, y)
+        if here is None:
+            return None
+        lon, lat = here
+        with np.errstate(all="ignore"):
+            sx, sy = proj.forward.transform(lon, max(-90.0, lat - 0.25))
+            nx, ny = proj.forward.transform(lon, min(90.0, lat + 0.25))
+        norm = math.hypot(nx - sx, ny - sy)
+        if not (math.isfinite(norm) and norm > 0):
+            return None
+        return (nx - sx) / norm, (ny - sy) / norm
+
+    x, y = _inward(extent, 0.95 if side == "right" else 0.05, 0.84,
+                   lambda x, y: direction(x, y) is not None)  # fmt: skip
+    ux, uy = direction(x, y) or (0.0, 1.0)
+    return x, y, ux, uy
+
+
+def _decoration_boxes(ax, proj: Projected, info: MapInfo, scale_side: str, north_side: str):
+    """Display extents the scale bar and north arrow will take (with their texts)."""
+    xmin, xmax, ymin, ymax = info.extent
+    height = ymax - ymin
+    pt = ax.figure.dpi / 72
+    x0, x1, y, _ = _scale_bar_geometry(proj, info.extent, scale_side)
+    (bx0, by0), (bx1, by1) = ax.transData.transform([(x0, y), (x1, y + 0.021 * height)])
+    scale = Bbox([[bx0 - 16 * pt, by0 - 4], [bx1 + 16 * pt, by1 + 10 * pt + 4]])
+    x, y, ux, uy = _north_geometry(proj, info.extent, north_side)
+    tip = (x + ux * 0.1 * height, y + uy * 0.1 * height)
+    (ax0, ay0), (ax1, ay1) = ax.transData.transform([(x, y), tip])
+    north = Bbox([[min(ax0, ax1) - 8 * pt, min(ay0, ay1) - 6], [max(ax0, ax1) + 8 * pt,
+                  max(ay0, ay1) + 12 * pt]])  # fmt: skip
+    return [scale, north]
 
 
 def nice_number(value: float) -> float:
@@ -600,16 +801,11 @@ def nice_number(value: float) -> float:
     return 10**exponent
 
 
-def _draw_scale_bar(ax, proj: Projected, info: MapInfo) -> Bbox:
-    """A bar whose length is true in km at its own place (conformal: same in every direction)."""
-    xmin, xmax, ymin, ymax = info.extent
-    width, height = xmax - xmin, ymax - ymin
-    x1, y = xmax - 0.04 * width, ymin + 0.05 * height
-    lon, lat = proj.inverse.transform(x1 - 0.1 * width, y)
-    k = pyproj.Proj(proj.crs).get_factors(lon, lat).parallel_scale
-    km = nice_number(0.2 * width / k / 1000)
-    length = km * 1000 * k  # projected metres
-    x0 = x1 - length
+def _draw_scale_bar(ax, proj: Projected, info: MapInfo, side: str = "right") -> Bbox:
+    """A bar whose ends are its length in km apart on the ground (see _scale_bar_geometry)."""
+    height = info.extent[3] - info.extent[2]
+    x0, x1, y, km = _scale_bar_geometry(proj, info.extent, side)
+    length = x1 - x0
     bar_h = 0.008 * height
     for i in range(4):
         ax.add_patch(
@@ -637,16 +833,12 @@ def _draw_scale_bar(ax, proj: Projected, info: MapInfo) -> Bbox:
     return Bbox.union([*boxes, Bbox(bar)]).padded(4)
 
 
-def _draw_north_arrow(ax, proj: Projected, info: MapInfo) -> Bbox:
+def _draw_north_arrow(ax, proj: Projected, info: MapInfo, side: str = "right") -> Bbox:
     """An arrow to true north at its own place (meridians converge in a conic)."""
-    xmin, xmax, ymin, ymax = info.extent
-    width, height = xmax - xmin, ymax - ymin
-    x, y = xmax - 0.05 * width, ymax - 0.16 * height
-    lon, lat = proj.inverse.transform(x, y)
-    nx, ny = proj.forward.transform(lon, min(89.9, lat + 0.5))
-    norm = math.hypot(nx - x, ny - y)
-    ux, uy = (nx - x) / norm, (ny - y) / norm
+    height = info.extent[3] - info.extent[2]
+    x, y, ux, uy = _north_geometry(proj, info.extent, side)
     info.north = (ux, uy)
+    info.north_at = (x, y)
     length = 0.08 * height
     tip = (x + ux * length, y + uy * length)
     ax.annotate(

@@ -12,6 +12,10 @@ from PIL import Image
 
 from geoapp.cli import main
 from geoapp.schema import SECTORS
+from geoapp.selection import MAX_TITLE, PAGE_HINT
+
+#: What a page-size error says: the whole rule, inches, pixels and dpi.
+PAGE_RULE = PAGE_HINT
 
 GEOAPP = Path(sys.executable).with_name("geoapp")
 
@@ -37,10 +41,10 @@ def test_png_from_the_out_extension_at_the_requested_size(capsys, tmp_path):
 
 def test_width_and_height_in_inches_times_dpi(capsys, tmp_path):
     out = tmp_path / "m.png"
-    code, _, _ = run(capsys, "--out", str(out), "--width", "4", "--height", "3", "--dpi", "100")
+    code, _, _ = run(capsys, "--out", str(out), "--width", "8", "--height", "5", "--dpi", "100")
     assert code == 0
     with Image.open(out) as image:
-        assert image.size == (400, 300)
+        assert image.size == (800, 500)
 
 
 def test_format_option_writes_data_with_the_selected_sector(capsys, tmp_path, catalog):
@@ -98,6 +102,15 @@ def test_each_layer_follows_the_selected_layers(capsys, tmp_path):
         (["--out", "m.png", "--sectors", "", "--each", "sector"], "no sector is selected"),
         (["--out", "no/such/folder/m.png"], "does not exist"),
         (["--out", "m.png", "--dpi", "5"], "--dpi"),
+        (["--out", "m.png", "--size", "200x200", "--dpi", "600"], PAGE_RULE),
+        (["--out", "m.png", "--size", "300x300", "--dpi", "1200"], PAGE_RULE),
+        (["--out", "m.png", "--size", "599x400"], PAGE_RULE),
+        (["--out", "m.png", "--size", "6001x4000"], PAGE_RULE),
+        (["--out", "m.png", "--width", "1", "--height", "1", "--dpi", "30"], PAGE_RULE),
+        (["--out", "m.png", "--width", "5.9"], PAGE_RULE),
+        (["--out", "m.png", "--width", "nan"], PAGE_RULE),
+        (["--out", "m.png", "--width", "60", "--height", "40"], PAGE_RULE),
+        (["--out", "m.png", "--title", "x" * (MAX_TITLE + 1)], f"at most {MAX_TITLE} characters"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, message):
@@ -112,9 +125,39 @@ def test_bad_options_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args
 @pytest.mark.parametrize("title", ["$x^$", "Price $10 and $20"])
 def test_titles_with_dollar_signs_export(capsys, tmp_path, title):
     out = tmp_path / "m.svg"
-    code, _, stderr = run(capsys, "--out", str(out), "--size", "400x300", "--title", title)
+    code, _, stderr = run(capsys, "--out", str(out), "--size", "600x400", "--title", title)
     assert (code, stderr) == (0, "")
     assert title in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "pixels"),
+    [
+        (["--size", "600x400"], (600, 400)),  # the smallest page: 6 x 4 in at 100 dpi
+        (["--size", "1200x800", "--dpi", "200"], (1200, 800)),
+        (["--width", "6", "--height", "4", "--dpi", "1000"], (6000, 4000)),
+    ],
+)
+def test_pages_within_the_rule_export_at_their_size(capsys, tmp_path, args, pixels):
+    out = tmp_path / "m.png"
+    code, _, stderr = run(capsys, "--out", str(out), *args)
+    assert (code, stderr) == (0, "")
+    with Image.open(out) as image:
+        assert image.size == pixels
+
+
+@pytest.mark.parametrize("fmt", ["png", "html", "csv"])
+def test_an_empty_title_is_the_default_as_on_the_web(capsys, tmp_path, fmt):
+    out = tmp_path / f"m.{fmt}"
+    code, _, stderr = run(capsys, "--out", str(out), "--title", "")
+    assert (code, stderr) == (0, "")
+    assert out.stat().st_size > 0
+
+
+def test_a_title_of_the_longest_length_exports(capsys, tmp_path):
+    out = tmp_path / "m.svg"
+    code, _, stderr = run(capsys, "--out", str(out), "--title", "T" * MAX_TITLE)
+    assert (code, stderr) == (0, "")
 
 
 def test_an_unexpected_rendering_error_is_one_line_and_exit_1(capsys, tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from geoapp.catalog import QueryError
 from geoapp.config import DEFAULTS
 from geoapp.exporters import FORMATS
 from geoapp.schema import SECTORS, THEMATIC_LAYERS
-from geoapp.selection import parse_selection, parse_size
+from geoapp.selection import MAX_TITLE, PAGE_HINT, parse_selection, parse_size
 from tests.servers import gunicorn
 
 SMALL = "size=640x448"
@@ -74,7 +74,7 @@ def test_content_type_header_is_exactly_the_formats(client, fmt):
 
 @pytest.mark.parametrize("title", ["$x^$", "Price $10 and $20", "$", "\\frac{1}{2}$"])
 def test_titles_with_dollar_signs_are_drawn_as_typed(client, title):
-    response = client.get("/export.svg", query_string={"title": title, "size": "400x300"})
+    response = client.get("/export.svg", query_string={"title": title, "size": "600x400"})
     assert response.status_code == 200
     assert html.escape(title, quote=False) in response.get_data(as_text=True)
     assert client.get("/export.png", query_string={"title": title}).status_code == 200
@@ -84,9 +84,9 @@ def test_titles_with_dollar_signs_are_drawn_as_typed(client, title):
     ("fmt", "query", "formats"),
     [
         ("csv", "title=x", "png, svg, pdf, html"),
-        ("geojson", "size=400x300", "png, svg, pdf"),
-        ("html", "size=400x300", "png, svg, pdf"),
-        ("kml", "title=x&size=400x300", "png, svg, pdf, html"),
+        ("geojson", "size=600x400", "png, svg, pdf"),
+        ("html", "size=600x400", "png, svg, pdf"),
+        ("kml", "title=x&size=600x400", "png, svg, pdf, html"),
     ],
 )
 def test_options_for_other_formats_are_a_400_naming_those_formats(client, fmt, query, formats):
@@ -106,7 +106,7 @@ def test_an_unexpected_rendering_error_is_a_clean_500(app, monkeypatch, accept):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(render, "draw_map", broken)
-    response = app.test_client().get("/export.png?size=333x222", headers={"Accept": accept})
+    response = app.test_client().get("/export.png?size=633x422", headers={"Accept": accept})
     assert response.status_code == 500
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "secret internals" not in text
@@ -167,6 +167,11 @@ def test_title_reaches_the_svg(client):
         ("/export.png?size=%2B200x300", "WIDTHxHEIGHT"),
         ("/export.png?zoom=3", "sectors"),
         ("/export.png?title=" + "x" * 300, "200 characters"),
+        ("/export.png?title=" + "x" * (MAX_TITLE + 1), f"at most {MAX_TITLE} characters"),
+        ("/export.png?size=200x200", PAGE_HINT),
+        ("/export.png?size=599x400", PAGE_HINT),
+        ("/export.svg?size=600x399", PAGE_HINT),
+        ("/export.pdf?size=6001x4000", PAGE_HINT),
     ],
 )
 def test_bad_input_is_a_400_naming_the_valid_values(client, url, valid):
@@ -174,6 +179,25 @@ def test_bad_input_is_a_400_naming_the_valid_values(client, url, valid):
     assert response.status_code == 400
     assert valid in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_the_smallest_size_is_a_6_by_4_inch_page(client):
+    response = client.get("/export.png?size=600x400")
+    assert response.status_code == 200
+    with Image.open(io.BytesIO(response.data)) as image:
+        assert image.size == (600, 400)
+    svg = client.get("/export.svg?size=600x400").get_data(as_text=True)
+    root = ET.fromstring(svg)
+    assert (root.get("width"), root.get("height")) == ("432pt", "288pt")  # 6 x 4 in
+
+
+@pytest.mark.parametrize("fmt", ["png", "csv"])
+def test_an_empty_title_is_the_default_as_on_the_command_line(client, fmt):
+    size = "&size=600x400" if fmt == "png" else ""
+    assert client.get(f"/export.{fmt}?title={size}").status_code == 200
+    assert client.get(f"/export.{fmt}?title=%20{size}").status_code == 200
+    longest = client.get("/export.svg", query_string={"title": "T" * MAX_TITLE, "size": "600x400"})
+    assert longest.status_code == 200
 
 
 def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
@@ -301,13 +325,13 @@ TITLES = st.one_of(TEXT, st.sampled_from(["$x^$", "Price $10 and $20", "100%", "
     ),
 )
 def test_no_export_query_gets_a_5xx(app, fmt, query):
-    if fmt in ("svg", "png"):  # images stay small and quick: any size that parses is 200x200
+    if fmt in ("svg", "png"):  # images stay small and quick: any size that parses is the least
         try:
             parse_size(query.get("size"))
         except QueryError:
             pass
         else:
-            query = {**query, "size": "200x200"}
+            query = {**query, "size": "600x400"}
     response = app.test_client().get(f"/export.{fmt}", query_string=query)
     event(f"{fmt} {response.status_code}")
     assert response.status_code in (200, 400), (fmt, query, response.data[:300])

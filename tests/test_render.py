@@ -15,9 +15,11 @@ import pyproj
 import pytest
 import shapely
 import shapely.geometry
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from geoapp import render, styles
+from geoapp import selection as selection_module
 from geoapp.catalog import Catalog
 from geoapp.selection import CASPIAN_BBOX, Selection, parse_selection
 from tests.factories import SOURCES, make_feature, write_data_dir
@@ -89,24 +91,135 @@ def test_projection_is_a_conic_centred_on_the_view():
     assert CASPIAN_BBOX[1] < lat_1 < lat_2 < CASPIAN_BBOX[3]
 
 
-@pytest.mark.parametrize("bbox", [CASPIAN_BBOX, (50.0, 36.0, 56.0, 42.0)])
+#: Views whose scale bar and north arrow must be true: the region, a small one, the whole
+#: world and one across the equator (both Equal Earth, whose frame corners are off the map).
+TRUE_VIEWS = [
+    CASPIAN_BBOX,
+    (50.0, 36.0, 56.0, 42.0),
+    (-180.0, -90.0, 180.0, 90.0),
+    (0.0, -10.0, 100.0, 10.0),
+    (-170.0, -45.0, 170.0, 45.0),
+    (-150.0, -70.0, 150.0, 70.0),
+]
+
+
+@pytest.mark.parametrize("bbox", TRUE_VIEWS)
 def test_scale_bar_length_is_true_on_the_ground(catalog, bbox):
     fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=SMALL)
     inverse = pyproj.Transformer.from_crs(info.crs, "EPSG:4326", always_xy=True)
     (x0, y0), (x1, y1) = info.scale_ends
     lon0, lat0 = inverse.transform(x0, y0)
     lon1, lat1 = inverse.transform(x1, y1)
+    assert all(math.isfinite(v) for v in (lon0, lat0, lon1, lat1))
     _, _, metres = pyproj.Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)
-    assert metres / 1000 == pytest.approx(info.scale_km, rel=0.005)
+    assert metres / 1000 == pytest.approx(info.scale_km, rel=0.01)
     assert info.scale_km == render.nice_number(info.scale_km)
+    # A readable bar: between a twentieth and a third of the frame's width.
+    assert 0.05 < (x1 - x0) / (info.extent[1] - info.extent[0]) < 0.34
+
+
+@pytest.mark.parametrize("bbox", TRUE_VIEWS)
+def test_north_arrow_points_to_true_north_where_it_stands(catalog, bbox):
+    _, info = render.draw_map(catalog, Selection(bbox=bbox), page=SMALL)
+    inverse = pyproj.Transformer.from_crs(info.crs, "EPSG:4326", always_xy=True)
+    lon, lat = inverse.transform(*info.north_at)
+    assert abs(lon) <= 180 and abs(lat) <= 90
+    # PROJ's meridian convergence: the angle from grid north to true north, west positive.
+    convergence = pyproj.Proj(info.crs).get_factors(lon, lat).meridian_convergence
+    ux, uy = info.north
+    assert math.degrees(math.atan2(-ux, uy)) == pytest.approx(convergence, abs=2)
 
 
 def test_north_arrow_follows_the_converging_meridians(catalog):
     _, info = render.draw_map(catalog, parse_selection(), page=SMALL)
     ux, uy = info.north
-    # The arrow sits east of the central meridian: north leans west, towards the cone's apex.
-    assert ux < 0 < uy
+    # Meridians converge on the cone's apex: north leans towards the central meridian.
+    centre = (info.extent[0] + info.extent[1]) / 2
+    assert (info.north_at[0] - centre) * ux < 0
     assert uy > 0.9
+
+
+def point_symbol_positions(fig) -> list[tuple[str, float, float]]:
+    """Where each drawn point symbol's centre landed on the canvas, by feature id."""
+    (ax,) = fig.axes
+    return [
+        (c.get_gid(), x, y)
+        for c in ax.collections
+        if c.get_gid() and len(c.get_offsets())
+        for x, y in c.get_offset_transform().transform(c.get_offsets())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bbox", "page"),
+    [
+        (CASPIAN_BBOX, render.Page()),  # `geoapp export --out x.png`
+        (CASPIAN_BBOX, SMALL),
+        (CASPIAN_BBOX, render.Page.from_pixels(600, 400, dpi=100)),
+        ((46.0, 36.0, 62.0, 46.0), render.Page()),
+        ((48.0, 36.0, 56.0, 42.0), render.Page(6, 8)),
+        ((50.0, 36.0, 52.0, 48.0), render.Page()),
+    ],
+)
+def test_legend_covers_no_point_symbol(catalog, bbox, page):
+    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=page)
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    symbols = point_symbol_positions(fig)
+    assert symbols, "no point symbol drawn: a useless test"
+    hidden = [gid for gid, x, y in symbols if legend.contains(x, y)]
+    assert hidden == [], f"legend ({info.legend_loc}) hides {hidden}"
+
+
+def test_a_legend_with_no_free_corner_goes_below_the_map(tmp_path):
+    """Points all over the frame: the legend takes a band under it, over nothing."""
+    # Every degree over the frame the 10 x 7 in page widens the view to, and then some.
+    grid = [(38.0 + i, 28.0 + j) for i in range(36) for j in range(28)]
+    ports = [
+        make_feature("ports", f"port-{i}", name=f"P{i}",
+                     geometry={"type": "Point", "coordinates": list(xy)})
+        for i, xy in enumerate(grid)
+    ]  # fmt: skip
+    catalog = Catalog(write_data_dir(tmp_path / "data", {"ports": ports}))
+    fig, info = render.draw_map(catalog, Selection(layers=("ports",)), page=render.Page())
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    frame = ax.get_window_extent(renderer)
+    assert info.legend_loc == "below"
+    assert legend.y1 <= frame.y0 + 1 and legend.y0 >= 0
+    assert not [gid for gid, x, y in point_symbol_positions(fig) if legend.contains(x, y)]
+
+
+MINIMUM = render.Page.from_pixels(
+    *selection_module.MIN_PIXELS,
+    dpi=selection_module.MIN_PIXELS[0] / selection_module.MIN_INCHES[0],
+)
+
+
+@pytest.mark.parametrize("title", [None, "Ports", "W" * selection_module.MAX_TITLE,
+                                   "Long words " * 18])  # fmt: skip
+def test_the_smallest_page_is_a_readable_map(catalog, title):
+    """At the page rule's minimum the title fits the page and the legend leaves the map."""
+    assert selection_module.parse_page("x".join(map(str, selection_module.MIN_PIXELS))) == MINIMUM
+    fig, info = render.draw_map(catalog, parse_selection(), page=MINIMUM, title=title)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    page = fig.bbox
+    frame = ax.get_window_extent(renderer)
+    (heading,) = [t for t in fig.texts if t.get_fontweight() == "bold"]
+    box = heading.get_window_extent(renderer)
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and box.y1 <= page.y1
+    assert box.y0 >= frame.y1, "the title runs into the map"
+    assert heading.get_fontsize() >= render.MIN_TITLE_SIZE
+    legend = ax.get_legend().get_window_extent(renderer)
+    covered = Bbox.intersection(legend, frame)
+    share = 0 if covered is None else covered.width * covered.height / (frame.width * frame.height)
+    assert share <= 0.35
+    assert frame.height >= 0.5 * page.height
 
 
 @pytest.mark.parametrize(

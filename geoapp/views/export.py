@@ -1,8 +1,8 @@
 """Export routes ``/export.<fmt>``: exactly what the map shows, as a file to download.
 
 ``?sectors=a,b&layers=x,y&bbox=minlon,minlat,maxlon,maxlat&title=...&size=WxH`` are
-parsed by :mod:`geoapp.selection`, as on the command line; a bad value is a 400
-naming the valid ones, and ``title`` or ``size`` for a format that has no use for
+parsed by :mod:`geoapp.selection`, as on the command line (the same page rule and
+title rule); a bad value is a 400 naming the valid ones, and ``title`` or ``size`` for a format that has no use for
 them is a 400 naming the formats that do (:func:`geoapp.exporters.check_options`,
 the CLI's rule). An unexpected failure while drawing is the app's clean 500
 (:mod:`geoapp.errors`: logged, no traceback in the answer). The data never changes while the process runs, so each
@@ -18,14 +18,12 @@ from geoapp.cache import BuildOnceCache
 from geoapp.catalog import QueryError
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
-from geoapp.render import Page
 from geoapp.schema import SECTORS
-from geoapp.selection import parse_selection, parse_size
+from geoapp.selection import parse_page, parse_selection, parse_title
 
 bp = Blueprint("export", __name__)
 
 PARAMETERS = ("sectors", "layers", "bbox", "title", "size")
-MAX_TITLE = 200
 CACHE_SIZE = 16
 
 
@@ -39,13 +37,10 @@ def export(fmt: str):
     if unknown:
         raise QueryError("parameter", unknown[0], PARAMETERS)
     # Empty values count as absent, as in a form submitted with blank fields.
-    check_options(fmt, [name for name in ("title", "size") if args.get(name)])
+    check_options(fmt, [name for name in ("title", "size") if (args.get(name) or "").strip()])
     selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
-    title = args.get("title") or None
-    if title is not None and len(title) > MAX_TITLE:
-        raise QueryError("title", title[:20] + "…", f"at most {MAX_TITLE} characters")
-    size = parse_size(args.get("size"))
-    page = Page.from_pixels(*size) if size else Page()
+    title = parse_title(args.get("title"))
+    page = parse_page(args.get("size"))
     options = ExportOptions(page=page, title=title)
     cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
     body = cache.get(
