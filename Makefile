@@ -56,7 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
-	$(BIN)/python bench/api_wrk.py --collection ports --runs 3 --duration 10
+	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

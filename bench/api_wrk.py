@@ -157,6 +157,12 @@ def main() -> None:
     parser.add_argument("--collection", default="basemap", help="layer id (default: basemap)")
     parser.add_argument("--limit", type=int, default=10, help="items per page requested")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, each server")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=4,
+        help="gunicorn threads per worker, each server (gthread, as in production); 1: sync",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--runs", type=int, default=3, help="runs per server (alternating)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -185,7 +191,8 @@ def main() -> None:
              "--output-file", str(openapi)],
             env={**os.environ, **peer_env}, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        gunicorn = ["--workers", str(args.workers), "--log-level", "warning"]
+        gunicorn = ["--workers", str(args.workers), "--threads", str(args.worker_threads),
+                    "--log-level", "warning"]  # fmt: skip
         query = f"items?limit={args.limit}&f=json"
         urls = {
             "geoapp": f"http://127.0.0.1:{ours}/ogc/collections/{args.collection}/{query}",
@@ -195,7 +202,7 @@ def main() -> None:
             procs.append(
                 start(
                     [str(ROOT / ".venv" / "bin" / "gunicorn"), *gunicorn,
-                     "--bind", f"127.0.0.1:{ours}", "geoapp:create_app()"],
+                     "--bind", f"127.0.0.1:{ours}", "geoapp.wsgi:app"],
                     {"GEOAPP_DATA_DIR": str(DATA_DIR)},
                     urls["geoapp"],
                 )
@@ -230,7 +237,8 @@ def main() -> None:
         for name, runs in results.items()
     }
     print(
-        f"\n{args.collection} items, limit {args.limit}, {args.workers} workers each, "
+        f"\n{args.collection} items, limit {args.limit}, {args.workers} workers x "
+        f"{args.worker_threads} threads each, "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.runs} runs each"
     )
     print(f"{'server':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   (medians)")

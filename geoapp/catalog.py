@@ -7,12 +7,14 @@ one-line messages that ``geoapp validate`` prints, never with a traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 import geopandas as gpd
 import shapely
@@ -259,16 +261,17 @@ def parse_bbox(raw: str, *, allow_3d: bool = False) -> BBox:
     return minx, miny, maxx, maxy
 
 
-def queryables(layer: Layer) -> dict[str, str]:
+@functools.cache
+def queryables(layer: Layer) -> Mapping[str, str]:
     """Map each property a client may filter ``layer`` on to its schema type.
 
     Free text (summary, notes) and the nested ``sources`` are left out: equality
-    on them is never what a client means.
+    on them is never what a client means. Computed once per layer (read-only).
     """
     if not layer.thematic:
-        return {name: "str" for name in BASEMAP_FIELDS if name != "sources"}
+        return MappingProxyType({name: "str" for name in BASEMAP_FIELDS if name != "sources"})
     skip = {"summary", "notes", "sources"}
-    return {f.name: f.type for f in FIELDS if f.name not in skip}
+    return MappingProxyType({f.name: f.type for f in FIELDS if f.name not in skip})
 
 
 #: Vocabularies the schema fixes, by property name. ``iso_a3`` is not here: the

@@ -243,3 +243,7 @@ def test_a_parameter_given_twice_is_a_400_everywhere(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "given" in response.text or "at most once" in response.text
+
+
+def test_a_parameter_given_twice_under_two_spellings_is_still_a_400(client):
+    assert client.get("/?sectors=energy&sector%73=trade").status_code == 400
