@@ -268,8 +268,14 @@ def test_the_map_keeps_answering_during_large_exports_under_the_production_comma
         for t in exports:
             t.join()
     assert len(latencies) >= 6, "the exports ended before the map was asked: make them larger"
+    # A shared machine can stall any one request; blocking workers stall many (measured:
+    # sync workers queue most answers behind an export, worst 0.6 s; gthread: median 2 ms,
+    # worst 0.12 s). So: at most one answer in twenty over the bound, none over a second.
     slow = [(path, round(s, 3)) for path, s in latencies if s >= bound]
-    assert not slow, f"{len(slow)} of {len(latencies)} answers took {bound} s or more: {slow}"
+    assert len(slow) <= len(latencies) // 20, (
+        f"{len(slow)} of {len(latencies)} answers took {bound} s or more: {slow}"
+    )
+    assert max(s for _, s in latencies) < 1.0, latencies
 
 
 def test_every_export_menu_link_on_the_map_page_downloads(client):
