@@ -130,10 +130,9 @@ class Catalog:
         if list(frame["id"]) != [f["properties"]["id"] for f in features]:
             raise DataError([Problem(layer.filename, "*", "features could not be read in order")])
         frame = frame.set_crs("EPSG:4326", allow_override=True)
+        sectors: set[str] = set()
         for i, feature in enumerate(features):
             self._by_id[feature["properties"]["id"]] = (layer.id, i)
-        sectors: set[str] = set()
-        for feature in features:
             sectors.update(feature["properties"].get("sectors") or [])
         minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
         return LayerData(
@@ -236,6 +235,14 @@ def parse_list(parameter: str, raw: str | None, valid: Iterable[str]) -> tuple[s
         check_values(parameter, sorted({v.strip() for v in raw.split(",") if v.strip()}), valid)
     )
     return tuple(v for v in valid if v in wanted)
+
+
+def check_parameters(args: Iterable[str], allowed: Sequence[str]) -> None:
+    """Raise QueryError naming the first parameter not in ``allowed`` (sorted, for stable
+    messages): every interface refuses what it would otherwise silently ignore."""
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise QueryError("parameter", unknown[0], allowed)
 
 
 BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from geoapp import styles
-from geoapp.config import DEFAULTS
+from geoapp.config import BOOLEANS, DEFAULTS
 
 
 class DefaultGroup(click.Group):
@@ -164,19 +164,11 @@ def export(
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 
     jobs = [(selection, out, title)]
-    if each == "sector":
+    if each is not None:
+        field = f"{each}s"  # "sector" -> Selection.sectors, "layer" -> Selection.layers
         jobs = [
-            (selection.replace(sectors=(s,)), _suffixed(out, s), title and f"{title} ({s})")
-            for s in selection.sectors
-        ]
-    elif each == "layer":
-        jobs = [
-            (
-                selection.replace(layers=(layer,)),
-                _suffixed(out, layer),
-                title and f"{title} ({layer})",
-            )
-            for layer in selection.layers
+            (selection.replace(**{field: (v,)}), _suffixed(out, v), title and f"{title} ({v})")
+            for v in getattr(selection, field)
         ]
     if not jobs:
         raise click.UsageError(f"--each {each}: no {each} is selected")
@@ -241,7 +233,8 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
 
 
 def _debug() -> bool:
-    return os.environ.get("GEOAPP_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+    """GEOAPP_DEBUG read as config reads it (an unreadable value counts as off here)."""
+    return BOOLEANS.get(os.environ.get("GEOAPP_DEBUG", "").strip().lower(), False)
 
 
 def _suffixed(out: Path, value: str) -> Path:

@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "DEBUG": False,
 }
 
-_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
          "0": False, "false": False, "no": False, "off": False, "": False}  # fmt: skip
 
 
@@ -41,9 +41,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         if raw is None:
             continue
         if isinstance(default, bool):
-            if raw.strip().lower() not in _BOOL:
-                raise ConfigError(f"GEOAPP_{key}={raw!r}: use one of {', '.join(_BOOL)}")
-            config[key] = _BOOL[raw.strip().lower()]
+            if raw.strip().lower() not in BOOLEANS:
+                raise ConfigError(f"GEOAPP_{key}={raw!r}: use one of {', '.join(BOOLEANS)}")
+            config[key] = BOOLEANS[raw.strip().lower()]
         elif isinstance(default, int):
             try:
                 config[key] = int(raw)

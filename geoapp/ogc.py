@@ -19,12 +19,14 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 
 from geoapp.catalog import (
     Catalog,
     LayerData,
     NotFoundError,
     QueryError,
+    check_parameters,
     match_properties,
     parse_bbox,
     queryables,
@@ -56,6 +58,7 @@ _NUMBER = re.compile(r"[0-9]{1,12}")
 
 
 def dumps(doc: object) -> bytes:
+    """Compact UTF-8 JSON, as every API answer is encoded (also used by geoapp.views.api)."""
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -84,9 +87,7 @@ def _self_links(url: str, fmt: str, json_type: str = JSON) -> list[dict]:
 
 
 def _only(args: Mapping[str, str], allowed: Sequence[str] = ("f",)) -> None:
-    unknown = sorted(set(args) - set(allowed))
-    if unknown:
-        raise QueryError("parameter", unknown[0], allowed)
+    check_parameters(args, allowed)
 
 
 def _answer(doc: dict, fmt: str, json_type: str = JSON) -> Answer:
@@ -241,8 +242,6 @@ def _type(fmt: str) -> str:
 
 
 def _quote(value: str) -> str:
-    from urllib.parse import quote
-
     return quote(value, safe=",:./")
 
 

@@ -18,12 +18,14 @@ from urllib.parse import urlencode
 
 import folium
 import jinja2
+import shapely
 import xyzservices.providers
 from folium.utilities import JsCode
+from shapely.geometry import shape
 
 from geoapp import assets, styles
 from geoapp.cache import BuildOnceCache
-from geoapp.catalog import BBox, Catalog, QueryError, parse_list
+from geoapp.catalog import BBox, Catalog, QueryError, check_parameters, parse_list
 from geoapp.config import ROOT
 from geoapp.exporters import FORMATS
 from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
@@ -94,9 +96,7 @@ def parse_view(args: Mapping[str, str]) -> View:
     ``sectors`` and ``layers`` are comma-separated (absent: all; empty: none);
     ``lat`` and ``lon`` come together; ``zoom`` is a whole number.
     """
-    unknown = sorted(set(args) - set(PARAMETERS))
-    if unknown:
-        raise QueryError("parameter", unknown[0], PARAMETERS)
+    check_parameters(args, PARAMETERS)
     sectors = parse_list("sectors", args.get("sectors"), SECTORS)
     layers = parse_list("layers", args.get("layers"), THEMATIC_LAYERS)
     centre = None
@@ -123,10 +123,26 @@ def parse_view(args: Mapping[str, str]) -> View:
     )
 
 
-def visible_features(catalog: Catalog, sectors: Iterable[str], layers: Iterable[str]) -> list:
-    """The features a view shows: in a switched-on layer and in a switched-on sector."""
+def visible_features(
+    catalog: Catalog,
+    sectors: Iterable[str],
+    layers: Iterable[str],
+    features: Mapping[str, list[dict]] | None = None,
+) -> list:
+    """The features a view shows: in a switched-on layer and in a switched-on sector.
+
+    ``features`` limits the choice to a selection already made (a standalone page's).
+    """
     sectors = list(sectors)
-    return [f for layer in layers for f in catalog.features(layer, sectors=sectors)]
+    wanted = set(sectors)
+    if features is None:
+        return [f for layer in layers for f in catalog.features(layer, sectors=sectors)]
+    return [
+        f
+        for layer in layers
+        for f in features.get(layer, ())
+        if wanted.intersection(f["properties"].get("sectors", ()))
+    ]
 
 
 def field_label(name: str) -> str:
@@ -457,13 +473,7 @@ def render_page(
     )
     parts = components(m)
     shown_layers = list(THEMATIC_LAYERS if features is None else features)
-    visible = [
-        f
-        for layer in view.layers
-        if layer in shown_layers
-        for f in (catalog.layers[layer].features if features is None else features[layer])
-        if set(view.sectors).intersection(f["properties"].get("sectors", ()))
-    ]
+    visible = visible_features(catalog, view.sectors, view.layers, features)
     box = bounds or CASPIAN_BBOX
     return _templates.get_template("map.html").render(
         title=title or "geoapp · Russia–Turkmenistan cooperation in the Caspian region",
@@ -527,15 +537,8 @@ def standalone_html(
 
 
 def _features_bounds(features: list[dict]) -> BBox:
-    import shapely.geometry
-
-    boxes = [shapely.geometry.shape(f["geometry"]).bounds for f in features]
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+    minx, miny, maxx, maxy = shapely.total_bounds([shape(f["geometry"]) for f in features])
+    return float(minx), float(miny), float(maxx), float(maxy)
 
 
 class PageCache(BuildOnceCache[bytes]):

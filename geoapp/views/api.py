@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import Blueprint, request
 
 from geoapp import get_catalog
-from geoapp.catalog import NotFoundError, QueryError, parse_bbox, parse_list
+from geoapp.catalog import NotFoundError, QueryError, check_parameters, parse_bbox, parse_list
 from geoapp.http import cors, send_body
+from geoapp.ogc import dumps
 from geoapp.schema import FIELD_NAMES, SECTORS, STATUSES
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 bp.after_request(cors)
 
 FILTERS = ("sector", "status", "bbox", "completed_by", "q")
-
-
-def dumps(doc: object) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def parse_date(name: str) -> date | None:
@@ -62,9 +58,7 @@ def layer(layer_id: str):
     catalog = get_catalog()
     if layer_id not in catalog.layers:
         raise NotFoundError("layer", layer_id, catalog.layers)
-    unknown = sorted(set(request.args) - set(FILTERS))
-    if unknown:
-        raise QueryError("parameter", unknown[0], FILTERS)
+    check_parameters(request.args, FILTERS)
     features = catalog.features(
         layer_id,
         sectors=parse_list("sector", request.args.get("sector"), SECTORS),

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
 from geoapp.cache import BuildOnceCache
-from geoapp.catalog import QueryError
+from geoapp.catalog import QueryError, check_parameters
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
 from geoapp.schema import SECTORS
@@ -33,9 +33,7 @@ def export(fmt: str):
     if fmt not in FORMATS:
         raise QueryError("format", fmt, FORMATS)
     args = request.args
-    unknown = sorted(set(args) - set(PARAMETERS))
-    if unknown:
-        raise QueryError("parameter", unknown[0], PARAMETERS)
+    check_parameters(args, PARAMETERS)
     # Empty values count as absent, as in a form submitted with blank fields.
     check_options(fmt, [name for name in ("title", "size") if (args.get(name) or "").strip()])
     selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
