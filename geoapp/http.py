@@ -58,6 +58,12 @@ class GzipCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def clear(self) -> None:
+        """Drop every entry (after a data reload: no body of the old data stays in memory)."""
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
     def get(self, tag: str | None, body: bytes) -> bytes:
         """``body`` gzipped; kept under ``tag`` unless ``tag`` is None (a body it does not name)."""
         if tag is not None:

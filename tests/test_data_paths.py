@@ -10,12 +10,15 @@ the data in the master) must each print the same one line for it.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from geoapp.cli import main
+from geoapp.deploy import GUNICORN_CONFIG
 from tests.factories import write_data_dir
 
 
@@ -144,3 +147,19 @@ def test_export_stops_with_the_one_line(broken, tmp_path, capsys):
         "geoapp: error: the data does not validate",
     ]
     assert not out.exists()
+
+
+def test_gunicorn_refuses_to_start_with_the_one_line(broken, tmp_path):
+    """The production settings load the data in the master: it exits 3, one line, no
+    traceback, before binding anything."""
+    data, line = broken
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", GUNICORN_CONFIG,
+         "--bind", "127.0.0.1:0"],
+        env={**os.environ, "GEOAPP_DATA_DIR": str(data), "GEOAPP_RUN_DIR": str(tmp_path / "run")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert line in done.stderr.splitlines()
+    assert "geoapp: refusing to start: the data does not validate" in done.stderr
+    assert "Traceback" not in done.stderr
