@@ -41,9 +41,11 @@ format: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/geoapp validate
 
-## Production: gunicorn with 2 workers of 4 threads (gthread: a long export never blocks the map).
+## Production: nginx on $(HOST):$(PORT) in front of gunicorn (geoapp.deploy.gunicorn: 2 gthread
+## workers of 4 threads, data loaded once) on a unix socket in run/. Ctrl-C stops both;
+## `geoapp reload` loads changed data. Needs Debian's nginx (docs/deploy.md).
 serve-prod: $(STAMP)
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) geoapp.wsgi:app
+	$(BIN)/python -m geoapp.deploy --host $(HOST) --port $(PORT)
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
 geodata: $(STAMP)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from flask import Flask
 
 from geoapp.config import ROOT
 
@@ -86,6 +87,25 @@ class RunFiles:
     @property
     def nginx_error_log(self) -> Path:
         return self.nginx_prefix / "logs" / "error.log"
+
+
+#: What a visitor's browser asks first, gzipped as browsers ask: the map page and the
+#: layer catalog. Built once in gunicorn's master, they are in every worker it forks.
+WARM_PATHS = ("/", "/api/layers")
+
+
+def warm(app: Flask) -> None:
+    """Build the first answers (``WARM_PATHS``) into the app's caches, in this process.
+
+    Called in gunicorn's master after it loads (or reloads) the data: every worker,
+    including one that replaces a recycled or killed worker, then forks with the map
+    page built and compressed instead of building it under load.
+    """
+    client = app.test_client()
+    for path in WARM_PATHS:
+        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+        if response.status_code != 200:
+            raise RuntimeError(f"warming {path}: {response.status}")
 
 
 def nginx_binary() -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import os
 
-from geoapp.deploy import RunFiles, run_dir
+from geoapp.deploy import RunFiles, run_dir, warm
 
 _files = RunFiles(run_dir())
 # The pid file and socket are created before any hook runs: their directory must exist.
@@ -68,6 +68,20 @@ errorlog = "-"
 loglevel = "info"
 
 
+def when_ready(arbiter) -> None:
+    """In the master, before the first fork: build the answers every visitor asks first."""
+    if arbiter.cfg.preload_app:
+        _warm(arbiter, arbiter.app.wsgi())
+
+
+def _warm(arbiter, app) -> None:
+    # Only a head start: a failure is logged (the workers would hit it too), never fatal.
+    try:
+        warm(app)
+    except Exception as exc:
+        arbiter.log.error("geoapp: could not build the first pages ahead: %r", exc)
+
+
 def pre_fork(arbiter, worker) -> None:
     """In the master, before each fork: freeze what it holds out of the cyclic GC.
 
@@ -109,6 +123,7 @@ def on_reload(arbiter) -> None:
         # The old catalog was frozen out of the GC by pre_fork: let it be collected now.
         gc.unfreeze()
         gc.collect()
+        _warm(arbiter, app)
         features = sum(len(layer.features) for layer in catalog.layers.values())
         arbiter.log.info(
             "geoapp: reloaded %d layers, %d features from %s",
