@@ -53,12 +53,13 @@ geodata: $(STAMP)
 	$(BIN)/python tools/build_geodata.py
 
 ## Benchmarks (not tests): geoapp against its peers, medians and ratios. Needs the bench extra,
-## Debian chromium-driver and wrk; see bench/README.md.
+## Debian chromium-driver, wrk and nginx; see bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
+	$(BIN)/python bench/slow_clients.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -49,6 +49,17 @@ class LoadResult:
             return math.nan
         return times[min(len(times) - 1, math.ceil(q / 100 * len(times)) - 1)]
 
+    def merge(self, other: LoadResult) -> LoadResult:
+        """Both runs' requests in one result (the slow clients' figures are the worse)."""
+        return LoadResult(
+            latencies=self.latencies + other.latencies,
+            statuses=self.statuses + other.statuses,
+            timeouts=self.timeouts + other.timeouts,
+            errors=self.errors + other.errors,
+            slow_peak=min(self.slow_peak, other.slow_peak) if self.requests else other.slow_peak,
+            slow_cut=self.slow_cut + other.slow_cut,
+        )
+
     def summary(self) -> str:
         return (
             f"{self.requests} requests, {self.ok} answered 200, {self.timeouts} timed out, "
