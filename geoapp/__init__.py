@@ -18,7 +18,8 @@ __all__ = ["create_app", "get_catalog", "reload_data"]
 log = logging.getLogger(__name__)
 
 #: Exit status when the app refuses to start: gunicorn's "worker failed to boot", so that
-#: its master stops instead of respawning workers that can never start.
+#: its master stops instead of respawning workers that can never start. (Under the
+#: production settings, geoapp.deploy.gunicorn, the master loads the app and exits with it.)
 REFUSED = 3
 
 
