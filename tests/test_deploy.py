@@ -39,6 +39,16 @@ def get(url: str, data: bytes | None = None) -> tuple[int, dict, bytes]:
             return exc.code, dict(exc.headers), exc.read()
 
 
+def raw(port: int, request: bytes) -> bytes:
+    """Send ``request`` as it is (no Host added) and read the answer until nginx closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -95,8 +105,14 @@ def test_serve_prod_answers_through_nginx_and_ctrl_c_stops_both(nginx, tmp_path)
     with production(tmp_path / "run") as server:
         status, headers, body = get(server.url + "/ogc?f=json")
         assert status == 200 and headers["Server"] == "nginx"
-        # The client's Host reaches the app: its absolute links lead back through nginx.
+        # The client's Host reaches the app: its absolute links lead back through nginx,
+        # also for an HTTP/1.0 client that sends none; a client's X-Forwarded-Proto is not
+        # believed (nginx sets it).
         assert json.loads(body)["links"][0]["href"] == f"{server.url}/ogc?f=json"
+        for head in (b"GET /ogc?f=json HTTP/1.0\r\n",
+                     b"GET /ogc?f=json HTTP/1.0\r\nX-Forwarded-Proto: https\r\n"):  # fmt: skip
+            answer = raw(server.port, head + b"\r\n").split(b"\r\n\r\n", 1)[1]
+            assert json.loads(answer)["links"][0]["href"] == f"{server.url}/ogc?f=json"
         status, headers, _ = get(server.url + "/vendor/leaflet/1.9.3/leaflet.js")
         assert status == 200 and "max-age=31536000" in headers["Cache-Control"]
         # No upload is ever meant for geoapp: nginx refuses a large body itself.
