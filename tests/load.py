@@ -11,6 +11,7 @@ them, so a few hundred connections cost the client little CPU.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import math
@@ -192,6 +193,8 @@ def run_load(
     ``duration`` seconds (after ``ramp`` seconds for the slow ones to connect); every
     fast request gets ``timeout`` seconds, connecting included. Bounded: it ends after
     about ``ramp + duration + timeout`` seconds whatever the server does."""
-    return asyncio.run(
-        _run(host, port, slow, fast, duration, ramp, slow_interval, timeout, paths, pause)
-    )
+    load = _run(host, port, slow, fast, duration, ramp, slow_interval, timeout, paths, pause)
+    # A thread of its own, with its own event loop: the caller's thread may be running one
+    # already (Playwright's sync API does, for the whole session of the browser tests).
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, load).result()
