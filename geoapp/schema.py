@@ -7,6 +7,7 @@ these tables; nothing else spells out a sector, a status or a layer.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date
 
@@ -168,9 +169,27 @@ FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 BASEMAP_FIELDS: tuple[str, ...] = ("id", "name", "layer", "iso_a3", "sources")
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+#: The only URL schemes a source may link to: anything else (``javascript:``, ``data:``,
+#: ``file:``) would run or read in the map's origin when a reader opens the link.
+URL_SCHEMES = ("http", "https")
 ISO_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 _QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+def is_web_url(value: object) -> bool:
+    """Whether ``value`` is an absolute ``http``/``https`` URL with a host.
+
+    The one URL rule: ``validate`` refuses other sources, and the page only ever
+    links to URLs that pass it.
+    """
+    if not isinstance(value, str) or value != value.strip() or any(c < " " for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in URL_SCHEMES and bool(parts.hostname)
 
 
 def normalise_completion(text: str) -> date:

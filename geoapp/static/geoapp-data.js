@@ -1,7 +1,7 @@
 /* geoapp map page, part 1 of 3: data. Loads the layers and keeps the feature registry.
  *
- * folium's script calls geoapp.register(), geoapp.fetchInto() and
- * geoapp.onEachFeature() as it builds the map; geoapp-ui.js calls start() last.
+ * folium's script builds the map's frame and calls geoapp.start(map) (geoapp-ui.js),
+ * which calls drawLayers() to draw the basemap and the thematic layers from JSON.
  */
 "use strict";
 
@@ -35,30 +35,59 @@ window.geoapp = (function () {
     return fetches[url];
   };
 
-  /** A thematic layer: remember it and, when served, fetch its features into it. */
-  api.register = function (group, layerId, url) {
-    api.groups[layerId] = group;
-    if (url) {
+  let embedded = null;
+
+  /** A layer's GeoJSON: from the page's data block (standalone) or its URL (served). */
+  api.layerData = function (layerId, kind) {
+    const s = api.settings();
+    if (s.standalone) {
+      if (embedded === null) {
+        embedded = JSON.parse(document.getElementById("geoapp-data").textContent);
+      }
+      return Promise.resolve(embedded[kind][layerId] || { type: "FeatureCollection", features: [] });
+    }
+    return api.fetchJSON(s.urls[layerId]);
+  };
+
+  /** Leaflet options of a thematic feature, as the server computed them from the style table. */
+  function featureStyle(feature) {
+    return api.settings().featureStyles[feature.properties.id] || {};
+  }
+
+  /** Draw the basemap and every thematic layer of the page into ``map``.
+   *
+   * The data arrives here as JSON only (fetched, or parsed from the page's data
+   * block): it is never part of a script the server wrote.
+   */
+  api.drawLayers = function (map) {
+    const s = api.settings();
+    for (const part of s.basemap) {
+      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false });
+      group.addTo(map);
+      const keep = part.ids === null ? null : new Set(part.ids);
       api.pending.push(
-        api.fetchJSON(url).then((doc) => {
+        api.layerData(part.layer, "basemap").then((doc) => {
+          const features = keep ? doc.features.filter((f) => keep.has(f.properties.id)) : doc.features;
+          group.addData({ type: "FeatureCollection", features });
+        })
+      );
+    }
+    for (const layerId of s.drawn) {
+      const options = {
+        style: featureStyle,
+        pointToLayer: (feature, latlng) => L.marker(latlng, { icon: L.divIcon(featureStyle(feature)) }),
+        onEachFeature: api.onEachFeature,
+      };
+      if (s.panes[layerId]) options.pane = s.panes[layerId];
+      const group = L.geoJSON(null, options).addTo(map);
+      api.groups[layerId] = group;
+      api.pending.push(
+        api.layerData(layerId, "thematic").then((doc) => {
           group.addData(doc);
           if (api.started) api.apply();
         })
       );
     }
-  };
-
-  /** A basemap part: fetch ``url`` and draw only the features whose id is in ``ids``. */
-  api.fetchInto = function (group, url, ids) {
-    const wanted = new Set(ids);
-    api.pending.push(
-      api.fetchJSON(url).then((doc) => {
-        group.addData({
-          type: "FeatureCollection",
-          features: doc.features.filter((f) => wanted.has(f.properties.id)),
-        });
-      })
-    );
   };
 
   /** Called by Leaflet for each thematic feature: register it and bind its popup. */

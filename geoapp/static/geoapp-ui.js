@@ -225,9 +225,10 @@
     },
   });
 
-  /** Wire the controls to the map, once every registered layer has its data. */
+  /** Draw the layers, then wire the controls to the map once every layer has its data. */
   geoapp.start = function (map) {
     geoapp.map = map;
+    geoapp.drawLayers(map);
     map.getContainer().style.background = geoapp.settings().styles.basemap.water;
     new Fullscreen().addTo(map);
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
