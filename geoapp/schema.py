@@ -7,9 +7,9 @@ these tables; nothing else spells out a sector, a status or a layer.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 SECTORS: dict[str, str] = {
     "energy": "Energy",
