@@ -22,7 +22,7 @@ import shapely
 import xyzservices.providers
 from shapely.geometry import shape
 
-from geoapp import assets, styles
+from geoapp import assets, security, styles
 from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog, QueryError, check_parameters, parse_list
 from geoapp.config import ROOT
@@ -49,6 +49,8 @@ MIN_ZOOM, MAX_ZOOM = 2, 18
 DEFAULT_ZOOM = 6
 #: Decimals kept for a centre: about 10 m, so near-identical links share one cached page.
 CENTRE_DECIMALS = 4
+#: Stands in for a standalone page's policy until its scripts can be hashed.
+CSP_PLACEHOLDER = "geoapp-csp-placeholder"
 #: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
 PANES = {"basemap": 200, "zones": 350}
 
@@ -482,7 +484,8 @@ def render_page(
                 for part in basemap_parts(catalog)
             },
         }
-    return _templates.get_template("map.html").render(
+    html = _templates.get_template("map.html").render(
+        csp_placeholder=CSP_PLACEHOLDER if standalone else None,
         title=title or "geoapp · Russia–Turkmenistan cooperation in the Caspian region",
         standalone=standalone,
         folium=parts,
@@ -505,6 +508,12 @@ def render_page(
         exports={} if standalone else export_links(view, box, export_url),
         export_labels=EXPORT_FORMATS,
     )
+    if standalone:
+        # A file opened from disk has no headers: its policy travels in a <meta>, which
+        # comes before the title and any data, so the first occurrence is always it.
+        policy = security.page_policy(html, frame_ancestors=False)
+        html = html.replace(CSP_PLACEHOLDER, policy, 1)
+    return html
 
 
 def _kept(catalog: Catalog, part: dict) -> list[dict]:
@@ -559,9 +568,28 @@ def _features_bounds(features: list[dict]) -> BBox:
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
-class PageCache(BuildOnceCache[bytes]):
-    """Built pages by normalised query string, as UTF-8 bytes (PAGE_CACHE_SIZE of them)."""
+class PageCache(BuildOnceCache[tuple[bytes, str]]):
+    """Built pages by normalised query string: UTF-8 bytes and their Content-Security-Policy.
 
-    def get(self, key: str, build: Callable[[], str]) -> bytes:  # type: ignore[override]
-        """Return the page for ``key``, building it once when missing."""
-        return super().get(key, lambda: build().encode("utf-8"))
+    The policy names the page's inline scripts by hash, so it is computed once with
+    the page (PAGE_CACHE_SIZE of them).
+    """
+
+    def get(  # type: ignore[override]
+        self, key: str, build: Callable[[], str], image_hosts: Iterable[str] = ()
+    ) -> tuple[bytes, str]:
+        """Return the page for ``key`` and its policy, building them once when missing."""
+
+        def build_both() -> tuple[bytes, str]:
+            html = build()
+            return html.encode("utf-8"), security.page_policy(html, image_hosts=image_hosts)
+
+        return super().get(key, build_both)
+
+
+def online_tile_hosts() -> list[str]:
+    """The hosts of the online tile layers, for a page's img-src when they are offered."""
+    return security.tile_hosts(
+        xyzservices.providers.query_name(name).build_url()
+        for name in styles.TILE_PROVIDERS.values()
+    )

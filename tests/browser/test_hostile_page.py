@@ -76,3 +76,25 @@ def test_standalone_export_shows_hostile_text_as_typed(
     page.wait_for_selector(READY, timeout=20_000)
     assert_shown_as_typed(page, port_of_aktau(hostile))
     assert not (Path.cwd() / CANARY).exists()
+
+
+def test_the_policy_blocks_a_script_the_page_did_not_ship(watched_page, live_server):
+    """Were text ever to become a script element, the browser would refuse to run it."""
+    page, watch = watched_page
+    page.goto(live_server + "/")
+    page.wait_for_selector(READY, timeout=20_000)
+    assert watch.errors == []
+    ran = page.evaluate(
+        """() => new Promise((done) => {
+            const s = document.createElement("script");
+            s.textContent = "window.__injected = 1";
+            document.body.append(s);
+            setTimeout(() => done(window.__injected === 1), 200);
+        })"""
+    )
+    assert ran is False
+    violations = page.evaluate("window.__cspViolations.splice(0)")
+    assert violations and violations[0].startswith("script-src")
+    # The console error Chromium logs for the refusal is the expected one: drop it.
+    assert len(watch.errors) == 1 and "Content Security Policy" in watch.errors[0]
+    watch.errors.clear()
