@@ -227,6 +227,18 @@ def normalise_completion(text: str) -> date:
     raise ValueError(f"unrecognised expected completion {text!r}")
 
 
+def time_span(props: dict) -> tuple[date | None, date | None] | None:
+    """The days a feature is about: the one rule every time filter uses.
+
+    An event's ``date`` (a day, month, year or interval), or None for a feature
+    with no date: such features match no time window.
+    """
+    when = props.get("date")
+    if not when:
+        return None
+    return parse_iso_date(when)
+
+
 def parse_iso_date(text: str) -> tuple[date, date]:
     """Return the first and last day covered by an ISO 8601 date, month, year or interval."""
     start, _, end = text.partition("/")
