@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from geoapp.catalog import QueryError
 from geoapp.schema import (
     BASEMAP_FIELDS,
     COUNTRIES,
@@ -32,7 +33,6 @@ from geoapp.schema import (
     Layer,
     time_span,
 )
-from geoapp.catalog import QueryError
 
 BBox = tuple[float, float, float, float]
 Span = tuple[date | None, date | None]

@@ -20,6 +20,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
+from geoapp.catalog import DataError
 from geoapp.data.providers.base import LayerInfo, Provider, Result
 from geoapp.data.query import Query
 from geoapp.schema import LAYERS, SECTORS, Layer, time_span
@@ -31,7 +32,6 @@ from geoapp.validate import (
     read_layer_file,
     validate_dir,
 )
-from geoapp.catalog import DataError
 
 log = logging.getLogger(__name__)
 
