@@ -115,12 +115,25 @@ class World:
         self.sea = shapely.union_all(seas) if seas else None
         if self.sea is not None:
             shapely.prepare(self.sea)
-        self.countries: dict[str, object] = {}
+        # Countries are parsed only when a crossing needs them: the basemap is most of the
+        # data, and parsing it all would double the time validate takes.
+        self._country_features: dict[str, dict] = {}
+        self._countries: dict[str, object] = {}
         self._borders: dict[tuple[str, ...], object] = {}
         for f in layers.get("basemap", []):
             code = _props(f).get("iso_a3")
-            if isinstance(code, str) and (g := _shape(f)) is not None:
-                self.countries[code] = g
+            if isinstance(code, str):
+                self._country_features.setdefault(code, f)
+
+    def has_country(self, code: str) -> bool:
+        return self.country(code) is not None
+
+    def country(self, code: str):
+        """The polygon of a country by ISO code, or None."""
+        if code not in self._countries:
+            feature = self._country_features.get(code)
+            self._countries[code] = None if feature is None else _shape(feature)
+        return self._countries[code]
 
     @functools.cached_property
     def sea_box(self):
@@ -130,7 +143,7 @@ class World:
         """The shared border of two countries (lines), or None; computed once a pair."""
         key = tuple(sorted((a, b)))
         if key not in self._borders:
-            self._borders[key] = _border(self.countries[a], self.countries[b])
+            self._borders[key] = _border(self.country(a), self.country(b))
         return self._borders[key]
 
 
@@ -334,7 +347,7 @@ def _border_messages(geom, props: dict, frame: Frame, world: World) -> Iterator[
     if not isinstance(codes, list) or len(codes) != 2:
         yield "a crossing names the two countries it joins in 'country'"
         return
-    missing = [c for c in codes if c not in world.countries]
+    missing = [c for c in codes if not isinstance(c, str) or not world.has_country(c)]
     if missing:
         yield f"a crossing's countries must be in the basemap; missing: {', '.join(missing)}"
         return
