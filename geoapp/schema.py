@@ -32,6 +32,33 @@ STATUSES: dict[str, str] = {
     "boundary": "Boundary",
 }
 
+#: How sure a geometry is of where the thing is. Every thematic feature says which;
+#: unless ``surveyed`` it also gives ``error_km``, the largest distance it may be off.
+POSITIONS: dict[str, str] = {
+    "surveyed": "Surveyed: matches a published coordinate or alignment (within 1 km)",
+    "approximate": "Approximate: placed from a description; off by up to error_km",
+    "schematic": "Schematic: stands for the thing, not its real line or site",
+}
+
+#: What the summary reports when it is not established: an ``alleged`` claim names who
+#: made it in ``claimed_by``.
+CLAIMS: dict[str, str] = {
+    "alleged": "Alleged: reported as someone's claim, not established",
+}
+
+#: The statuses of infrastructure, which change with time: each carries ``status_as_of``
+#: and the ``status_source`` that states it. ``event``, ``area`` and ``boundary`` say what
+#: a feature is, not a state it is in.
+DATED_STATUSES: tuple[str, ...] = (
+    "proposed",
+    "construction",
+    "operating",
+    "shelved",
+    "cancelled",
+    "mothballed",
+    "retired",
+)
+
 POINT = ("Point", "MultiPoint")
 LINE = ("LineString", "MultiLineString")
 POLYGON = ("Polygon", "MultiPolygon")
@@ -104,6 +131,52 @@ LAYERS: dict[str, Layer] = {
 
 THEMATIC_LAYERS: tuple[str, ...] = tuple(k for k, v in LAYERS.items() if v.thematic)
 
+#: Where a kind of thing is, for the geographic rules of ``geoapp.geocheck``:
+#: ``land`` (no vertex or stretch more than 1 km into the sea), ``sea`` (no stretch more
+#: than 2 km over land, except within 5 km of a line's ends), ``coast`` (every vertex
+#: within 3 km of the Caspian shore), ``border`` (on land and within 2 km of the border
+#: between the two countries in ``country``) or ``anywhere`` (not checked).
+SETTINGS: dict[str, str] = {
+    "land": "On land",
+    "sea": "At sea",
+    "coast": "On the Caspian coast",
+    "border": "On a land border",
+    "anywhere": "Anywhere",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a feature is; its setting drives the geographic rules."""
+
+    id: str
+    title: str
+    layers: tuple[str, ...]
+    setting: str
+
+
+#: Every feature's ``kind``: declared once, here, with the layers it may appear in.
+KINDS: dict[str, Kind] = {
+    kind.id: kind
+    for kind in (
+        Kind("sea", "The Caspian Sea itself", ("caspian",), "sea"),
+        Kind("offshore-area", "Zone at sea", ("caspian",), "sea"),
+        Kind("pipeline", "Onshore pipeline", ("pipelines",), "land"),
+        Kind("subsea-pipeline", "Subsea pipeline", ("pipelines",), "sea"),
+        Kind("seaport", "Caspian seaport or naval harbour", ("ports", "naval_bases"), "coast"),
+        Kind("river-port", "River port or base inland", ("ports", "naval_bases"), "land"),
+        Kind("land-border", "Land border", ("borders",), "land"),
+        Kind("coastline", "Coastline", ("borders",), "coast"),
+        Kind("crossing", "Border crossing", ("borders",), "border"),
+        Kind("railway", "Railway", ("corridors",), "land"),
+        Kind("customs-points", "Customs points", ("corridors",), "land"),
+        Kind("shipping-route", "Shipping route", ("corridors",), "sea"),
+        Kind("waterway", "Inland waterway (river, canal)", ("corridors",), "land"),
+        Kind("event", "Event", ("events",), "anywhere"),
+        Kind("programme", "Programme with no single site", ("programmes",), "anywhere"),
+    )
+}
+
 #: ISO 3166-1 alpha-3 codes used in ``country`` and their display names.
 COUNTRIES: dict[str, str] = {
     "AFG": "Afghanistan",
@@ -157,6 +230,32 @@ FIELDS: tuple[Field, ...] = (
     Field("year_started", "int", False, "Year work began."),
     Field("year_completed", "int", False, "Year work ended or the line opened."),
     Field("notes", "str", False, "Ambiguities, article errors and how the geometry was chosen."),
+    Field(
+        "kind",
+        "str",
+        True,
+        "What the feature is (see `KINDS`); says whether it is on land or at sea.",
+    ),
+    Field("position", "str", True, "How sure the geometry is: surveyed, approximate or schematic."),
+    Field(
+        "error_km",
+        "number",
+        False,
+        "Largest distance in km the geometry may be off (unless surveyed).",
+    ),
+    Field(
+        "position_source",
+        "str",
+        True,
+        "Where the position and `error_km` come from, naming source ids.",
+    ),
+    Field("asset", "str", False, "Id of the existing feature this project upgrades."),
+    Field("status_as_of", "date", False, "Date (day, month or year) `status` is known to hold at."),
+    Field("status_source", "str", False, "Source id that states the status at `status_as_of`."),
+    Field(
+        "claim", "str", False, "`alleged` when the summary reports a claim that is not established."
+    ),
+    Field("claimed_by", "str", False, "Who made an alleged claim."),
     Field(
         "sources", "sources", True, "List of {article, section}: source id and where it says so."
     ),

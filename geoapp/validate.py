@@ -18,6 +18,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
+from geoapp import geocheck, provenance
 from geoapp.schema import (
     BASEMAP_FIELDS,
     COUNTRIES,
@@ -121,8 +122,10 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
     registry, problems = load_sources(data_dir)
     problems += load_build_info(data_dir)[1]
     seen_ids: dict[str, str] = {}
+    loaded: dict[str, list] = {}
     for layer in LAYERS.values():
         features, file_problems = read_layer_file(data_dir / layer.filename)
+        loaded[layer.id] = features
         problems += file_problems
         if not features and not file_problems:
             problems.append(Problem(layer.filename, "*", "layer is empty"))
@@ -133,6 +136,8 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
         if extra.name not in known:
             valid = ", ".join(sorted(LAYERS))
             problems.append(Problem(extra.name, "*", f"unknown layer file; layers are: {valid}"))
+    problems += [Problem(*p) for p in provenance.check(loaded, registry)]
+    problems += [Problem(*p) for p in geocheck.check(loaded)]
     return problems
 
 
