@@ -27,6 +27,7 @@ PAYLOAD = (
 #: Thematic properties whose value is chosen from a vocabulary or parsed (kept as they are).
 CONTROLLED = {
     "id", "layer", "sector", "status", "expected_completion", "completion_date", "date",
+    "kind", "position", "claim", "status_as_of", "asset", "position_source", "status_source",
 }  # fmt: skip
 
 

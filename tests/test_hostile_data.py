@@ -145,7 +145,7 @@ def test_validate_refuses_hostile_ids_in_every_layer(tmp_path, fid):
 def test_validate_refuses_source_urls_that_are_not_http(tmp_path, url):
     sources = {
         "rt-2025": {"kind": "article", "title": "Test article 2025"},
-        "ref": {"kind": "reference", "title": "Reference", "url": url},
+        "ref": {"kind": "reference", "title": "Reference", "url": url, "accessed": "2026-12-01"},
     }
     data = write_data_dir(tmp_path / "d", sources=sources)
     problems = [str(p) for p in validate_dir(data)]
@@ -154,7 +154,17 @@ def test_validate_refuses_source_urls_that_are_not_http(tmp_path, url):
 
 def test_validate_accepts_http_and_https_source_urls(tmp_path):
     sources = {
-        "rt-2025": {"kind": "article", "title": "A", "url": "http://example.org/a?b=c#d"},
-        "ref": {"kind": "reference", "title": "B", "url": "https://example.org/"},
+        "rt-2025": {
+            "kind": "article",
+            "title": "A",
+            "url": "http://example.org/a?b=c#d",
+            "accessed": "2026-12-01",
+        },
+        "ref": {
+            "kind": "reference",
+            "title": "B",
+            "url": "https://example.org/",
+            "accessed": "2026-12-01",
+        },
     }
     assert validate_dir(write_data_dir(tmp_path / "d", sources=sources)) == []
