@@ -51,9 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         refuse(str(exc), "the data does not validate")
     app.debug = bool(app.config["DEBUG"])
 
-    from geoapp import errors
+    from geoapp import errors, security
     from geoapp.views import api, export, map, ogc
 
+    security.init_app(app)
     errors.init_app(app)
     app.before_request(reject_repeated_parameters)
     for blueprint in (map.bp, api.bp, export.bp, ogc.bp):

@@ -22,9 +22,12 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from geoapp.schema import (
     BASEMAP_FIELDS,
+    CLAIMS,
     COUNTRIES,
     FIELDS,
+    KINDS,
     LAYERS,
+    POSITIONS,
     SECTORS,
     STATUSES,
     Layer,
@@ -288,7 +291,7 @@ def queryables(layer: Layer) -> Mapping[str, str]:
     """
     if not layer.thematic:
         return MappingProxyType({name: "str" for name in BASEMAP_FIELDS if name != "sources"})
-    skip = {"summary", "notes", "sources"}
+    skip = {"summary", "notes", "sources", "position_source"}
     return MappingProxyType({f.name: f.type for f in FIELDS if f.name not in skip})
 
 
@@ -301,6 +304,9 @@ VOCABULARIES: dict[str, Iterable[str]] = {
     "status": STATUSES,
     "country": COUNTRIES,
     "layer": LAYERS,
+    "kind": KINDS,
+    "position": POSITIONS,
+    "claim": CLAIMS,
 }
 
 #: Properties whose filter matches the members of another, list, property:

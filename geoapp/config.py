@@ -22,6 +22,15 @@ DEFAULTS: dict[str, Any] = {
     # Map page cache entries (one per distinct query).
     "PAGE_CACHE_SIZE": 128,
     "DEBUG": False,
+    # The public root URL (https://maps.example.org/geoapp): absolute links (the OGC API's)
+    # start from it, and the Host header is then never used for them.
+    "BASE_URL": "",
+    # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host/-Port/-Prefix
+    # (werkzeug's ProxyFix trusts that many hops; 0: trust no forwarded header).
+    "PROXY_COUNT": 0,
+    # Comma-separated Host names answered (a leading dot matches subdomains); others get a
+    # 400. Empty: loopback names only, unless BASE_URL is set (then any Host is answered).
+    "TRUSTED_HOSTS": "",
 }
 
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
@@ -60,13 +69,19 @@ def check(config: Mapping[str, Any]) -> None:
     Checked at start-up, so that a bad setting stops the app at once instead of
     turning every page into an error later.
     """
+    from geoapp.schema import is_web_url
     from geoapp.styles import TILE_PROVIDERS
 
     tiles = config["DEFAULT_TILES"]
     if tiles not in ("", *TILE_PROVIDERS):
         valid = ", ".join(["'' (none)", *TILE_PROVIDERS])
         raise ConfigError(f"DEFAULT_TILES={tiles!r}: use one of {valid}")
-    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE"):
+    base = config.get("BASE_URL") or ""
+    if base and not is_web_url(base):
+        raise ConfigError(
+            f"BASE_URL={base!r}: must be an http or https URL, e.g. https://example.org"
+        )
+    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE", "PROXY_COUNT"):
         value = config[key]
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key}={value!r}: must be a whole number >= 0")

@@ -7,8 +7,9 @@ test fails when the committed README differs from what this renders.
 
 from __future__ import annotations
 
+from geoapp import geocheck
 from geoapp.catalog import Catalog
-from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES
+from geoapp.schema import CLAIMS, COUNTRIES, FIELDS, KINDS, LAYERS, POSITIONS, SECTORS, STATUSES
 
 INTRO = """\
 # geodata
@@ -37,9 +38,50 @@ This file is generated too (`geoapp.datadoc`); `geoapp validate` checks every fi
   the Caspian Sea leaves seabed delimitation to bilateral agreements, and no public,
   citable geometry of the median lines was available to us. The areas at sea that the
   articles name are drawn as approximate zones and say so in their `notes`.
-- Points and routes were checked against the public references named in each feature's
-  `sources` (points within 5 km; routes pass within 25 km of every town they name).
+- **How sure each geometry is** is stated, not implied: every feature says whether its
+  position is `surveyed`, `approximate` or `schematic`, the largest distance it may be off
+  (`error_km`) and where that estimate comes from (`position_source`). The table "What was
+  checked, feature by feature" below lists them; no blanket accuracy is claimed.
 """
+
+CHECKS = {
+    "land": (
+        f"on land: no vertex or stretch more than {geocheck.LAND_INTO_SEA_M / 1000:g} km into "
+        "the Caspian"
+    ),
+    "sea": (
+        f"at sea: no stretch more than {geocheck.SEA_OVER_LAND_M / 1000:g} km over land (a line: "
+        f"except within {geocheck.SEA_END_ALLOWANCE_M / 1000:g} km of its ends)"
+    ),
+    "coast": f"within {geocheck.COAST_M / 1000:g} km of the Caspian shore",
+    "border": (
+        f"on land, within {geocheck.CROSSING_TO_BORDER_M / 1000:g} km of the border of its two "
+        "countries"
+    ),
+    "anywhere": "no geographic rule",
+}
+
+CHECKED_INTRO = """\
+## What was checked, feature by feature
+
+`geoapp validate` (run by the build, the tests and every app start) measures each feature
+against the Natural Earth Caspian polygon and country borders by the rule of its `kind`
+(geodesic distances on the WGS84 ellipsoid; see `geoapp/geocheck.py`), and checks that a
+project's `asset` exists and that the project is drawn within 5 km of it. Whether the
+position is right is a different question: the `position` column says how sure it is,
+`error` is the largest distance it may be off, and the last column says what the position
+rests on. Natural Earth's shores and borders are themselves generalised (1:10m), so a rule
+passed against them is a check of consistency, not a survey.
+"""
+
+
+CHECKS_BY_SETTING = {
+    "land": "on land",
+    "sea": "at sea",
+    "coast": "on the coast",
+    "border": "on a border",
+    "anywhere": "not checked",
+}
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -77,6 +119,12 @@ def render_data_readme(catalog: Catalog) -> str:
             [
                 ["`sector`, `sectors`", ", ".join(SECTORS)],
                 ["`status`", ", ".join(STATUSES)],
+                [
+                    "`kind`",
+                    ", ".join(f"{k} ({CHECKS_BY_SETTING[v.setting]})" for k, v in KINDS.items()),
+                ],
+                ["`position`", ", ".join(POSITIONS)],
+                ["`claim`", ", ".join(CLAIMS)],
                 ["`layer`", ", ".join(LAYERS)],
                 ["`country`", ", ".join(f"{k} ({v})" for k, v in COUNTRIES.items())],
             ],
@@ -103,8 +151,17 @@ def render_data_readme(catalog: Catalog) -> str:
                     if p.get(k)
                 )
                 sources = ", ".join(dict.fromkeys(s["article"] for s in p["sources"]))
+                status = p["status"]
+                if p.get("status_as_of"):
+                    status += f" (as of {p['status_as_of']}, {p['status_source']})"
+                if p.get("asset"):
+                    figures = "; ".join(x for x in (figures, f"upgrades `{p['asset']}`") if x)
+                if p.get("claim"):
+                    figures = "; ".join(
+                        x for x in (figures, f"{p['claim']}: {p['claimed_by']}") if x
+                    )
                 rows.append(
-                    [f"`{p['id']}`", p["name"], ", ".join(p["sectors"]), p["status"], figures,
+                    [f"`{p['id']}`", p["name"], ", ".join(p["sectors"]), status, figures,
                      sources]
                 )  # fmt: skip
             parts.append(
@@ -113,6 +170,23 @@ def render_data_readme(catalog: Catalog) -> str:
         else:
             names = ", ".join(f["properties"]["name"] for f in data.features)
             parts.append(f"Countries: {names}.\n")
+    parts.append(CHECKED_INTRO)
+    rows = []
+    for data in catalog.layers.values():
+        if not data.layer.thematic:
+            continue
+        for f in data.features:
+            p = f["properties"]
+            kind = KINDS[p["kind"]]
+            error = "" if p.get("error_km") is None else f"{p['error_km']:g} km"
+            rows.append(
+                [f"`{p['id']}`", kind.id, CHECKS[kind.setting], p["position"], error,
+                 p["position_source"]]
+            )  # fmt: skip
+    parts.append(
+        _table(["id", "kind", "rule checked", "position", "error", "position rests on"], rows)
+        + "\n"
+    )
     parts.append("## Sources\n")
     parts.append(
         _table(

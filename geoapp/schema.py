@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 SECTORS: dict[str, str] = {
     "energy": "Energy",
@@ -30,6 +31,33 @@ STATUSES: dict[str, str] = {
     "area": "Area",
     "boundary": "Boundary",
 }
+
+#: How sure a geometry is of where the thing is. Every thematic feature says which;
+#: unless ``surveyed`` it also gives ``error_km``, the largest distance it may be off.
+POSITIONS: dict[str, str] = {
+    "surveyed": "Surveyed: matches a published coordinate or alignment (within 1 km)",
+    "approximate": "Approximate: placed from a description; off by up to error_km",
+    "schematic": "Schematic: stands for the thing, not its real line or site",
+}
+
+#: What the summary reports when it is not established: an ``alleged`` claim names who
+#: made it in ``claimed_by``.
+CLAIMS: dict[str, str] = {
+    "alleged": "Alleged: reported as someone's claim, not established",
+}
+
+#: The statuses of infrastructure, which change with time: each carries ``status_as_of``
+#: and the ``status_source`` that states it. ``event``, ``area`` and ``boundary`` say what
+#: a feature is, not a state it is in.
+DATED_STATUSES: tuple[str, ...] = (
+    "proposed",
+    "construction",
+    "operating",
+    "shelved",
+    "cancelled",
+    "mothballed",
+    "retired",
+)
 
 POINT = ("Point", "MultiPoint")
 LINE = ("LineString", "MultiLineString")
@@ -103,6 +131,52 @@ LAYERS: dict[str, Layer] = {
 
 THEMATIC_LAYERS: tuple[str, ...] = tuple(k for k, v in LAYERS.items() if v.thematic)
 
+#: Where a kind of thing is, for the geographic rules of ``geoapp.geocheck``:
+#: ``land`` (no vertex or stretch more than 1 km into the sea), ``sea`` (no stretch more
+#: than 2 km over land, except within 5 km of a line's ends), ``coast`` (every vertex
+#: within 3 km of the Caspian shore), ``border`` (on land and within 2 km of the border
+#: between the two countries in ``country``) or ``anywhere`` (not checked).
+SETTINGS: dict[str, str] = {
+    "land": "On land",
+    "sea": "At sea",
+    "coast": "On the Caspian coast",
+    "border": "On a land border",
+    "anywhere": "Anywhere",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a feature is; its setting drives the geographic rules."""
+
+    id: str
+    title: str
+    layers: tuple[str, ...]
+    setting: str
+
+
+#: Every feature's ``kind``: declared once, here, with the layers it may appear in.
+KINDS: dict[str, Kind] = {
+    kind.id: kind
+    for kind in (
+        Kind("sea", "The Caspian Sea itself", ("caspian",), "sea"),
+        Kind("offshore-area", "Zone at sea", ("caspian",), "sea"),
+        Kind("pipeline", "Onshore pipeline", ("pipelines",), "land"),
+        Kind("subsea-pipeline", "Subsea pipeline", ("pipelines",), "sea"),
+        Kind("seaport", "Caspian seaport or naval harbour", ("ports", "naval_bases"), "coast"),
+        Kind("river-port", "River port or base inland", ("ports", "naval_bases"), "land"),
+        Kind("land-border", "Land border", ("borders",), "land"),
+        Kind("coastline", "Coastline", ("borders",), "coast"),
+        Kind("crossing", "Border crossing", ("borders",), "border"),
+        Kind("railway", "Railway", ("corridors",), "land"),
+        Kind("customs-points", "Customs points", ("corridors",), "land"),
+        Kind("shipping-route", "Shipping route", ("corridors",), "sea"),
+        Kind("waterway", "Inland waterway (river, canal)", ("corridors",), "land"),
+        Kind("event", "Event", ("events",), "anywhere"),
+        Kind("programme", "Programme with no single site", ("programmes",), "anywhere"),
+    )
+}
+
 #: ISO 3166-1 alpha-3 codes used in ``country`` and their display names.
 COUNTRIES: dict[str, str] = {
     "AFG": "Afghanistan",
@@ -157,6 +231,32 @@ FIELDS: tuple[Field, ...] = (
     Field("year_completed", "int", False, "Year work ended or the line opened."),
     Field("notes", "str", False, "Ambiguities, article errors and how the geometry was chosen."),
     Field(
+        "kind",
+        "str",
+        True,
+        "What the feature is (see `KINDS`); says whether it is on land or at sea.",
+    ),
+    Field("position", "str", True, "How sure the geometry is: surveyed, approximate or schematic."),
+    Field(
+        "error_km",
+        "number",
+        False,
+        "Largest distance in km the geometry may be off (unless surveyed).",
+    ),
+    Field(
+        "position_source",
+        "str",
+        True,
+        "Where the position and `error_km` come from, naming source ids.",
+    ),
+    Field("asset", "str", False, "Id of the existing feature this project upgrades."),
+    Field("status_as_of", "date", False, "Date (day, month or year) `status` is known to hold at."),
+    Field("status_source", "str", False, "Source id that states the status at `status_as_of`."),
+    Field(
+        "claim", "str", False, "`alleged` when the summary reports a claim that is not established."
+    ),
+    Field("claimed_by", "str", False, "Who made an alleged claim."),
+    Field(
         "sources", "sources", True, "List of {article, section}: source id and where it says so."
     ),
 )
@@ -168,9 +268,27 @@ FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 BASEMAP_FIELDS: tuple[str, ...] = ("id", "name", "layer", "iso_a3", "sources")
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+#: The only URL schemes a source may link to: anything else (``javascript:``, ``data:``,
+#: ``file:``) would run or read in the map's origin when a reader opens the link.
+URL_SCHEMES = ("http", "https")
 ISO_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 _QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+def is_web_url(value: object) -> bool:
+    """Whether ``value`` is an absolute ``http``/``https`` URL with a host.
+
+    The one URL rule: ``validate`` refuses other sources, and the page only ever
+    links to URLs that pass it.
+    """
+    if not isinstance(value, str) or value != value.strip() or any(c < " " for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in URL_SCHEMES and bool(parts.hostname)
 
 
 def normalise_completion(text: str) -> date:
@@ -206,6 +324,18 @@ def normalise_completion(text: str) -> date:
         month, day = _QUARTER_END[int(m.group(1))]
         return date(year, month, day)
     raise ValueError(f"unrecognised expected completion {text!r}")
+
+
+def time_span(props: dict) -> tuple[date | None, date | None] | None:
+    """The days a feature is about: the one rule every time filter uses.
+
+    An event's ``date`` (a day, month, year or interval), or None for a feature
+    with no date: such features match no time window.
+    """
+    when = props.get("date")
+    if not when:
+        return None
+    return parse_iso_date(when)
 
 
 def parse_iso_date(text: str) -> tuple[date, date]:

@@ -238,6 +238,33 @@ def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> l
     return entries
 
 
+#: Grey of symbol swatches: a symbol's legend row is about its shape, not its sector.
+SWATCH_GREY = "#8a8a8a"
+SWATCH_LINE = "#333333"
+
+
+def swatch_svg(entry: LegendEntry) -> str:
+    """The swatch of a legend row as a standalone SVG document (the page shows it as an image).
+
+    A symbol for a point layer, a filled square for a sector, a line with the
+    status's dash for a status.
+    """
+    head = '<svg xmlns="http://www.w3.org/2000/svg"'
+    if entry.symbol:
+        return svg_symbol(entry.symbol, SWATCH_GREY, size=16)
+    if entry.colour:
+        return (
+            f'{head} width="16" height="16" viewBox="0 0 16 16"><rect x="1" y="1" '
+            f'width="14" height="14" rx="2" fill="{entry.colour}" stroke="{SYMBOL_EDGE}" '
+            'stroke-width="0.5"/></svg>'
+        )
+    dash = f' stroke-dasharray="{entry.dash}"' if entry.dash else ""
+    return (
+        f'{head} width="28" height="10" viewBox="0 0 28 10"><line x1="1" y1="5" x2="27" y2="5" '
+        f'stroke="{SWATCH_LINE}" stroke-width="{BASE_WIDTH:g}"{dash}/></svg>'
+    )
+
+
 def _symbol_label(layer: str) -> str:
     return {"borders": "Border crossing", "corridors": "Customs point"}.get(
         layer, LAYERS[layer].title.rstrip("s")

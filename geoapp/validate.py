@@ -21,6 +21,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
+from geoapp import geocheck, provenance
 from geoapp.schema import (
     BASEMAP_FIELDS,
     COUNTRIES,
@@ -30,6 +31,7 @@ from geoapp.schema import (
     SECTORS,
     STATUSES,
     Layer,
+    is_web_url,
     normalise_completion,
     parse_iso_date,
 )
@@ -37,6 +39,7 @@ from geoapp.schema import (
 SOURCES_FILE = "sources.json"
 BUILD_FILE = "build.json"
 ISO_A3_RE = re.compile(r"^[A-Z]{3}$")
+_ID_MESSAGE = "must be lowercase letters and digits joined by single hyphens or underscores"
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,20 @@ def load_sources(data_dir: Path) -> tuple[dict[str, dict], list[Problem]]:
         return {}, [Problem(SOURCES_FILE, "*", "must be an object of source id -> source")]
     problems = []
     for key, entry in registry.items():
+        if not ID_RE.fullmatch(key):
+            problems.append(Problem(SOURCES_FILE, repr(key), _ID_MESSAGE))
         if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
             problems.append(Problem(SOURCES_FILE, key, "each source needs a 'title' string"))
-        elif entry.get("kind") not in ("article", "reference", "dataset"):
+            continue
+        if entry.get("kind") not in ("article", "reference", "dataset"):
             problems.append(
                 Problem(SOURCES_FILE, key, "'kind' must be one of article, reference, dataset")
+            )
+        if "url" in entry and not is_web_url(entry["url"]):
+            problems.append(
+                Problem(
+                    SOURCES_FILE, key, f"'url' must be an http or https URL, got {entry['url']!r}"
+                )
             )
     return registry, problems
 
@@ -149,8 +161,10 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
     cited: dict[str, dict] | None = None if any(p.feature == "*" for p in problems) else registry
     problems += load_build_info(data_dir)[1]
     seen_ids: dict[str, str] = {}
+    loaded: dict[str, list] = {}
     for layer in LAYERS.values():
         features, file_problems = read_layer_file(data_dir / layer.filename)
+        loaded[layer.id] = features
         problems += file_problems
         if not features and not file_problems:
             problems.append(Problem(layer.filename, "*", "layer is empty"))
@@ -161,6 +175,8 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
         if extra.name not in known:
             valid = ", ".join(sorted(LAYERS))
             problems.append(Problem(extra.name, "*", f"unknown layer file; layers are: {valid}"))
+    problems += [Problem(*p) for p in provenance.check(loaded, registry)]
+    problems += [Problem(*p) for p in geocheck.check(loaded)]
     return problems
 
 
@@ -184,6 +200,9 @@ def validate_feature(
         return [Problem(file, f"#{index}", "'properties' must be an object")]
     fid = props.get("id") if isinstance(props.get("id"), str) else f"#{index}"
     messages = list(_geometry_messages(feature.get("geometry"), layer))
+    if isinstance(props.get("id"), str) and not ID_RE.fullmatch(fid):
+        # Every layer, basemap included: ids become CSS classes, URLs and cache keys.
+        messages.append(f"id {fid!r} {_ID_MESSAGE}")
     if layer.thematic:
         messages += _thematic_messages(props, layer, registry)
     else:
@@ -283,9 +302,6 @@ def _thematic_messages(
 
 
 def _vocabulary_messages(props: dict, layer: Layer) -> Iterator[str]:
-    fid = props.get("id")
-    if isinstance(fid, str) and not ID_RE.fullmatch(fid):
-        yield f"id {fid!r} must be lowercase letters, digits and hyphens"
     if props.get("layer") not in (None, layer.id):
         yield f"layer {props.get('layer')!r} does not match its file (layer {layer.id!r})"
     sector = props.get("sector")

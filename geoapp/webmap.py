@@ -20,15 +20,22 @@ import folium
 import jinja2
 import shapely
 import xyzservices.providers
-from folium.utilities import JsCode
 from shapely.geometry import shape
 
-from geoapp import assets, styles
+from geoapp import assets, security, styles
 from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog, QueryError, check_parameters, parse_list
 from geoapp.config import ROOT
 from geoapp.exporters import FORMATS
-from geoapp.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
+from geoapp.schema import (
+    COUNTRIES,
+    FIELDS,
+    LAYERS,
+    SECTORS,
+    STATUSES,
+    THEMATIC_LAYERS,
+    is_web_url,
+)
 from geoapp.selection import CASPIAN_BBOX
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,8 @@ MIN_ZOOM, MAX_ZOOM = 2, 18
 DEFAULT_ZOOM = 6
 #: Decimals kept for a centre: about 10 m, so near-identical links share one cached page.
 CENTRE_DECIMALS = 4
+#: Stands in for a standalone page's policy until its scripts can be hashed.
+CSP_PLACEHOLDER = "geoapp-csp-placeholder"
 #: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
 PANES = {"basemap": 200, "zones": 350}
 
@@ -160,18 +169,40 @@ def field_label(name: str) -> str:
 POPUP_FIELDS = tuple(f for f in FIELDS if f.name not in ("id", "name", "layer", "sector"))
 
 
-def page_settings(catalog: Catalog, *, standalone: bool, map_name: str) -> dict:
-    """The one JSON blob the page's scripts read: styles, vocabularies, sources, fields."""
+def page_settings(
+    catalog: Catalog,
+    *,
+    standalone: bool,
+    layers: Iterable[str],
+    styled: Iterable[dict],
+    layer_url: Callable[[str], str] | None = None,
+) -> dict:
+    """The one JSON blob the page's scripts read: styles, vocabularies, sources, fields.
+
+    ``layers`` are the thematic layers the page draws, ``styled`` their features
+    (for their Leaflet options) and ``layer_url`` where a served page fetches each
+    layer. Only http(s) source URLs are passed on (:func:`schema.is_web_url`).
+    """
+    layers = list(layers)
+    fetched = [*layers, *(p["layer"] for p in basemap_parts(catalog))]
     return {
-        "map": map_name,
         "standalone": standalone,
         "styles": styles.style_table(),
         "sectors": SECTORS,
         "statuses": STATUSES,
         "layers": {k: LAYERS[k].title for k in THEMATIC_LAYERS},
+        "drawn": layers,
+        "panes": {"caspian": "zones"},
+        "urls": {} if layer_url is None else {k: layer_url(k) for k in dict.fromkeys(fetched)},
+        "basemap": basemap_parts(catalog),
+        "featureStyles": feature_styles(styled),
         "countries": COUNTRIES,
         "sources": {
-            key: {k: v for k, v in entry.items() if k in ("title", "publisher", "url", "kind")}
+            key: {
+                k: v
+                for k, v in entry.items()
+                if k in ("title", "publisher", "kind") or (k == "url" and is_web_url(v))
+            }
             for key, entry in catalog.sources.items()
         },
         "fields": [
@@ -182,7 +213,14 @@ def page_settings(catalog: Catalog, *, standalone: bool, map_name: str) -> dict:
     }
 
 
-# -- folium elements ----------------------------------------------------------------
+# -- the map: folium builds the frame, the page's script draws the data -------------
+#
+# Data never enters a folium element. branca renders each element's script and then
+# compiles that output as a Jinja template and renders it again, so any ``{{ }}`` or
+# ``{% %}`` in a feature's text would run as template code on the server (issue 8).
+# folium therefore builds only what the code itself decides (the map's frame, panes,
+# scale, tile layers, the call that starts the page), and every string from the data
+# reaches the page once, as JSON through ``tojson`` in ``map.html``.
 
 
 def _style(feature: dict) -> dict:
@@ -208,98 +246,58 @@ def _style(feature: dict) -> dict:
     return {**style.leaflet(), "className": classes}
 
 
-class RemoteGeoJson(folium.GeoJson):
-    """A GeoJson styled per feature in Python whose data the browser fetches from ``url``.
+def feature_styles(features: Iterable[dict]) -> dict[str, dict]:
+    """Feature id -> its Leaflet options, for the page's script (sent as JSON)."""
+    return {f["properties"]["id"]: _style(f) for f in features}
 
-    folium computes the style mapping from ``data`` (the catalog's features) but
-    the page inlines an empty layer; the page's script fetches ``url`` into it.
-    Without ``url`` (standalone) the data is embedded as usual.
+
+def basemap_parts(catalog: Catalog) -> list[dict]:
+    """Countries and the Caspian Sea, drawn under everything and never toggled.
+
+    Each part names the layer it draws from and, when not all of it, the ids it keeps.
     """
-
-    def __init__(self, data: dict, url: str | None, **kwargs):
-        super().__init__(data, control=False, **kwargs)
-        self.url = url
-
-    def render(self, **kwargs):
-        if self.url is None:
-            return super().render(**kwargs)
-        full = self.data
-        self.parent_map = folium.utilities.get_obj_in_upper_tree(self, folium.Map)
-        if full["features"]:
-            mapper = folium.features.GeoJsonStyleMapper(full, self.feature_identifier, self)
-            self.style_map = mapper.get_style_map(self.style_function)
-        self.data = {"type": "FeatureCollection", "features": []}
-        try:
-            folium.map.Layer.render(self, **kwargs)
-        finally:
-            self.data = full
+    base = styles.BASEMAP_STYLE
+    sea = catalog.feature("caspian-sea")
+    parts = [
+        {"layer": "basemap", "ids": None, "fill": base["fill"], "weight": 0.8},
+        {
+            "layer": "caspian",
+            "ids": ["caspian-sea"] if sea else [],
+            "fill": base["water"],
+            "weight": 0,
+        },
+    ]
+    return [
+        {
+            "layer": p["layer"],
+            "ids": p["ids"],
+            "style": {
+                "color": base["edge"],
+                "weight": p["weight"],
+                "fillColor": p["fill"],
+                "fillOpacity": 1,
+                "className": f"basemap basemap-{p['layer']}",
+            },
+        }
+        for p in parts
+    ]
 
 
 class _Call(folium.MacroElement):
-    """One call into the page's script, with the parent layer as first argument."""
+    """One call into the page's script with the map as first argument (no data: code only)."""
 
     _template = jinja2.Template(
         """{% macro script(this, kwargs) %}
-        geoapp.{{ this.function }}({{ this._parent.get_name() }}
-        {%- for a in this.args %}, {{ a|tojson }}{% endfor %});
+        geoapp.{{ this.function }}({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
-    def __init__(self, function: str, *args: object):
+    def __init__(self, function: str):
         super().__init__()
         self._name = "Call"
+        if not function.isidentifier():
+            raise ValueError(f"not a function name: {function!r}")
         self.function = function
-        self.args = args
-
-
-def _thematic_layer(layer_id: str, features: list[dict], url: str | None) -> RemoteGeoJson:
-    """A thematic layer: per-feature style and symbol icons, registered with the page.
-
-    Tooltips and popups are bound by the page's script (``geoapp.onEachFeature``),
-    since the data arrives after folium's script has run.
-    """
-    geo = RemoteGeoJson(
-        {"type": "FeatureCollection", "features": features},
-        url,
-        name=LAYERS[layer_id].title,
-        style_function=_style,
-        marker=folium.Marker(icon=folium.DivIcon()),
-        on_each_feature=JsCode("geoapp.onEachFeature"),
-        **({"pane": "zones"} if layer_id == "caspian" else {}),
-    )
-    geo.add_child(_Call("register", layer_id, url))
-    return geo
-
-
-def _basemap(catalog: Catalog, data_url: Callable[[str], str] | None) -> folium.FeatureGroup:
-    """Countries and the Caspian Sea, drawn under everything and never toggled."""
-    base = styles.BASEMAP_STYLE
-    group = folium.FeatureGroup(name="Countries", control=False)
-    sea = catalog.feature("caspian-sea")
-    parts = [
-        ("basemap", catalog.layers["basemap"].features, base["fill"], 0.8),
-        ("caspian", [sea] if sea else [], base["water"], 0),
-    ]
-    for layer_id, features, fill, weight in parts:
-        options = {
-            "color": base["edge"],
-            "weight": weight,
-            "fillColor": fill,
-            "fillOpacity": 1,
-            "className": f"basemap basemap-{layer_id}",
-        }
-        url = None if data_url is None else data_url(layer_id)
-        geo = RemoteGeoJson(
-            {"type": "FeatureCollection", "features": features},
-            url,
-            style_function=lambda _f, o=options: o,
-            pane="basemap",
-            interactive=False,
-        )
-        if url is not None and features:
-            geo.add_child(_Call("fetchInto", url, [f["properties"]["id"] for f in features]))
-        geo.add_to(group)
-    return group
 
 
 def _tile_layers(m: folium.Map, default_tiles: str) -> None:
@@ -322,23 +320,24 @@ def _tile_layers(m: folium.Map, default_tiles: str) -> None:
 
 
 def build_map(
-    catalog: Catalog,
     view: View,
     *,
-    data_url: Callable[[str], str] | None,
-    features: Mapping[str, list[dict]] | None = None,
+    local_assets: bool,
     bounds: BBox | None = None,
     online_tiles: bool = False,
     default_tiles: str = "",
 ) -> folium.Map:
-    """Build the folium Map of a view.
+    """Build the folium Map of a view: its frame, panes and controls, never its data.
+
+    It takes no catalog on purpose: nothing read from the data can reach folium's
+    two-pass rendering (see the note above). The page's script draws the layers
+    from JSON (``geoapp.start``).
 
     Parameters
     ----------
-    data_url
-        Layer id -> URL of its GeoJSON, for a served page; None embeds the data.
-    features
-        The features of each layer to draw (default: all of each thematic layer).
+    local_assets
+        Link Leaflet from ``/vendor`` (a served page); False leaves the assets to
+        the caller (the standalone export inlines them).
     bounds
         The box the map opens on, when the view has no centre (default: the Caspian
         region, ``selection.CASPIAN_BBOX``, which exports show by default too).
@@ -355,28 +354,19 @@ def build_map(
         max_zoom=MAX_ZOOM,
     )
     # Local assets on this instance only (folium's class-level CDN lists stay untouched).
-    if data_url is None:
-        m.default_js, m.default_css = [], []
-    else:
+    if local_assets:
         m.default_js, m.default_css = assets.map_assets()
+    else:
+        m.default_js, m.default_css = [], []
     for pane, z_index in PANES.items():
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=pane != "basemap").add_to(m)
-    _basemap(catalog, data_url).add_to(m)
-    if online_tiles and data_url is not None:
+    if online_tiles and local_assets:
         _tile_layers(m, default_tiles)
     elif default_tiles:
         log.warning("DEFAULT_TILES=%r ignored: ONLINE_TILES is off", default_tiles)
-    for layer_id in THEMATIC_LAYERS:
-        layer_features = (
-            catalog.layers[layer_id].features if features is None else features.get(layer_id)
-        )
-        if layer_features is None:
-            continue
-        url = None if data_url is None else data_url(layer_id)
-        _thematic_layer(layer_id, list(layer_features), url).add_to(m)
     if view.centre is None and view.zoom is None:
         m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
-    # Last: start the page's controls once every layer is registered.
+    # Last: the page's script draws the layers and starts its controls.
     m.add_child(_Call("start"))
     _stable_names(m)
     return m
@@ -460,29 +450,52 @@ def render_page(
     default_tiles: str = "",
     title: str | None = None,
 ) -> str:
-    """Render ``map.html`` for a view: served (``data_url`` set) or standalone (None)."""
+    """Render ``map.html`` for a view: served (``data_url`` set) or standalone (None).
+
+    A served page fetches its layers from ``data_url(layer)``; a standalone page
+    carries ``features`` (and the basemap) in a JSON data block. Either way the
+    data reaches the page only through ``tojson``.
+    """
     standalone = data_url is None
     m = build_map(
-        catalog,
         view,
-        data_url=data_url,
-        features=features,
+        local_assets=not standalone,
         bounds=bounds,
         online_tiles=online_tiles,
         default_tiles=default_tiles,
     )
     parts = components(m)
     shown_layers = list(THEMATIC_LAYERS if features is None else features)
+    if features is None:
+        styled = [f for layer in shown_layers for f in catalog.layers[layer].features]
+    else:
+        styled = [f for fs in features.values() for f in fs]
     visible = visible_features(catalog, view.sectors, view.layers, features)
     box = bounds or CASPIAN_BBOX
-    return _templates.get_template("map.html").render(
+    data = None
+    if standalone:
+        data = {
+            "thematic": {
+                layer: {"type": "FeatureCollection", "features": list(fs)}
+                for layer, fs in (features or {}).items()
+            },
+            "basemap": {
+                part["layer"]: {"type": "FeatureCollection", "features": _kept(catalog, part)}
+                for part in basemap_parts(catalog)
+            },
+        }
+    html = _templates.get_template("map.html").render(
+        csp_placeholder=CSP_PLACEHOLDER if standalone else None,
         title=title or "geoapp · Russia–Turkmenistan cooperation in the Caspian region",
         standalone=standalone,
         folium=parts,
         assets_inline=assets.standalone_assets() if standalone else "",
         own_css=[static_url(n) for n in assets.OWN_CSS] if static_url else [],
         own_js=[static_url(n) for n in assets.OWN_JS] if static_url else [],
-        settings=page_settings(catalog, standalone=standalone, map_name=m.get_name()),
+        settings=page_settings(
+            catalog, standalone=standalone, layers=shown_layers, styled=styled, layer_url=data_url
+        ),
+        data=data,
         sectors=[
             {"id": s, "label": label, "colour": styles.SECTOR_COLOURS[s], "on": s in view.sectors}
             for s, label in SECTORS.items()
@@ -495,6 +508,20 @@ def render_page(
         exports={} if standalone else export_links(view, box, export_url),
         export_labels=EXPORT_FORMATS,
     )
+    if standalone:
+        # A file opened from disk has no headers: its policy travels in a <meta>, which
+        # comes before the title and any data, so the first occurrence is always it.
+        policy = security.page_policy(html, frame_ancestors=False)
+        html = html.replace(CSP_PLACEHOLDER, policy, 1)
+    return html
+
+
+def _kept(catalog: Catalog, part: dict) -> list[dict]:
+    """The features of a basemap part (its layer, less any id it does not keep)."""
+    features = catalog.layers[part["layer"]].features
+    if part["ids"] is None:
+        return list(features)
+    return [f for f in features if f["properties"]["id"] in part["ids"]]
 
 
 def standalone_html(
@@ -541,9 +568,28 @@ def _features_bounds(features: list[dict]) -> BBox:
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
-class PageCache(BuildOnceCache[bytes]):
-    """Built pages by normalised query string, as UTF-8 bytes (PAGE_CACHE_SIZE of them)."""
+class PageCache(BuildOnceCache[tuple[bytes, str]]):
+    """Built pages by normalised query string: UTF-8 bytes and their Content-Security-Policy.
 
-    def get(self, key: str, build: Callable[[], str]) -> bytes:  # type: ignore[override]
-        """Return the page for ``key``, building it once when missing."""
-        return super().get(key, lambda: build().encode("utf-8"))
+    The policy names the page's inline scripts by hash, so it is computed once with
+    the page (PAGE_CACHE_SIZE of them).
+    """
+
+    def get(  # type: ignore[override]
+        self, key: str, build: Callable[[], str], image_hosts: Iterable[str] = ()
+    ) -> tuple[bytes, str]:
+        """Return the page for ``key`` and its policy, building them once when missing."""
+
+        def build_both() -> tuple[bytes, str]:
+            html = build()
+            return html.encode("utf-8"), security.page_policy(html, image_hosts=image_hosts)
+
+        return super().get(key, build_both)
+
+
+def online_tile_hosts() -> list[str]:
+    """The hosts of the online tile layers, for a page's img-src when they are offered."""
+    return security.tile_hosts(
+        xyzservices.providers.query_name(name).build_url()
+        for name in styles.TILE_PROVIDERS.values()
+    )

@@ -9,16 +9,33 @@ from geoapp.schema import LAYERS
 
 SOURCES = {
     "rt-2025": {"kind": "article", "title": "Test article 2025"},
-    "ref": {"kind": "reference", "title": "Test reference", "url": "https://example.org/"},
+    "ref": {
+        "kind": "reference",
+        "title": "Test reference",
+        "url": "https://example.org/",
+        "accessed": "2026-11-22",
+    },
 }
 
+#: A toy world: a sea (lon 52.0..52.95, lat 39.5..40.5) with land all round it; the
+#: default point is on its east shore (about 2 km inland), the default line on land.
+SEA = [[[52.0, 39.5], [52.95, 39.5], [52.95, 40.5], [52.0, 40.5], [52.0, 39.5]]]
 GEOMETRIES = {
     "Point": {"type": "Point", "coordinates": [52.97, 40.02]},
-    "LineString": {"type": "LineString", "coordinates": [[52.9, 40.0], [49.5, 40.2]]},
-    "Polygon": {
-        "type": "Polygon",
-        "coordinates": [[[50.0, 41.0], [52.0, 41.0], [52.0, 43.0], [50.0, 43.0], [50.0, 41.0]]],
-    },
+    "LineString": {"type": "LineString", "coordinates": [[53.1, 40.0], [55.5, 39.2]]},
+    "Polygon": {"type": "Polygon", "coordinates": SEA},
+}
+
+#: The kind each layer's default feature is: settings the toy world satisfies.
+KIND_OF_LAYER = {
+    "caspian": "sea",
+    "pipelines": "pipeline",
+    "ports": "river-port",
+    "borders": "land-border",
+    "naval_bases": "river-port",
+    "corridors": "railway",
+    "events": "event",
+    "programmes": "programme",
 }
 
 
@@ -37,6 +54,12 @@ def make_feature(layer_id: str, fid: str | None = None, geometry: dict | None = 
             "sectors": ["energy", "trade"],
             "status": "operating",
             "summary": "A feature for tests.",
+            "kind": KIND_OF_LAYER[layer_id],
+            "position": "approximate",
+            "error_km": 5,
+            "position_source": "ref: a test position",
+            "status_as_of": "2025",
+            "status_source": "rt-2025",
             "sources": [{"article": "rt-2025", "section": "Energy table"}],
         }
     else:

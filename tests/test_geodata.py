@@ -156,7 +156,47 @@ def test_the_second_articles_items_cite_it(catalog):
     for fid in ("naval-kaspiysk", "naval-turkmenbashi", "event-2012-turkmen-naval-drill",
                 "event-2013-itera-drilling", "border-tkm-afg", "pipeline-trans-caspian"):  # fmt: skip
         assert any(s["article"] == "diplomat-2017" for s in props_of(catalog, fid)["sources"])
-    assert props_of(catalog, "naval-kaspiysk")["expected_completion"] == "by 2020"
+    # The article's "by 2020" belongs to the new facility, a project of its own on the base.
+    new_base = props_of(catalog, "naval-kaspiysk-new-base")
+    assert new_base["expected_completion"] == "by 2020"
+    assert new_base["asset"] == "naval-kaspiysk" and new_base["status"] == "construction"
+    assert "2022" in new_base["summary"] and "tass-kaspiysk-2021" in new_base["status_source"]
+    assert "expected_completion" not in props_of(catalog, "naval-kaspiysk")
+
+
+#: Table rows that upgrade something that exists: the project and the asset it upgrades.
+UPGRADES = {
+    "trade:Aktau Port Expansion": ("port-aktau-expansion", "port-aktau"),
+    "energy:TurkmenGas Upgrade": ("pipeline-turkmengas-upgrade", "pipeline-cac-main"),
+    "trade:Turkmenistan-Russia Rail Link Upgrade": ("corridor-rail-link", "rail-bereket-astrakhan"),
+}
+
+
+@pytest.mark.parametrize("row", UPGRADES)
+def test_projects_are_not_their_assets(catalog, row):
+    project_id, asset_id = UPGRADES[row]
+    project, asset = props_of(catalog, project_id), props_of(catalog, asset_id)
+    assert project["table_row"] == row and project["asset"] == asset_id
+    assert project["status"] in ("proposed", "construction")
+    assert asset["status"] == "operating" and "table_row" not in asset
+
+
+def test_alleged_claims_say_who_made_them(catalog):
+    statement = props_of(catalog, "event-2017-03-ismail-khan-tapi-statement")
+    assert statement["claim"] == "alleged" and "Ismail Khan" in statement["claimed_by"]
+
+
+def test_the_issue_11_corrections_are_in_the_data(catalog):
+    torghundi = props_of(catalog, "crossing-serhetabat-torghundi")
+    assert "2011" not in torghundi["summary"]
+    assert "November 2017" in torghundi["summary"] and "February 2018" in torghundi["summary"]
+    uzb = props_of(catalog, "border-tkm-uzb")
+    assert "1,621" in uzb["summary"] and "1,793" in uzb["summary"]
+    for fid, words in (("port-bandar-anzali", "straight line"), ("naval-baku-puta", "straight line"),
+                       ("port-olya", "straight line")):  # fmt: skip
+        assert words in props_of(catalog, fid)["summary"], fid
+    drill = shape(catalog.feature("event-2012-turkmen-naval-drill")["geometry"])
+    assert km((drill.x, drill.y), REFERENCE["Turkmenbashi"]) == pytest.approx(60, abs=5)
 
 
 def test_events_have_the_dates_the_article_gives(catalog):
@@ -204,7 +244,9 @@ def test_tapi_runs_through_its_four_countries_in_order(catalog):
 
 def test_crossings_sit_on_their_border(catalog):
     for fid, border in (("crossing-serhetabat-torghundi", "border-tkm-afg"),
-                        ("crossing-imamnazar-aqina", "border-tkm-afg")):  # fmt: skip
+                        ("crossing-imamnazar-aqina", "border-tkm-afg"),
+                        ("crossing-serhetyaka-bolashak", "border-tkm-kaz"),
+                        ("crossing-farap-alat", "border-tkm-uzb")):  # fmt: skip
         point = shape(catalog.feature(fid)["geometry"])
         assert (
             distance_to_line_km((point.x, point.y), shape(catalog.feature(border)["geometry"])) <= 5

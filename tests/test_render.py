@@ -321,7 +321,11 @@ def test_characters_no_font_has_draw_as_a_box_without_warnings(catalog):
 
 
 def test_data_date_is_the_catalogs_never_file_times(tmp_path):
-    sources = {**SOURCES, "rt-2025": {"kind": "article", "title": "Undated"}}
+    # No source with a date: a reference without a URL needs no 'accessed' date either.
+    sources = {
+        "rt-2025": {"kind": "article", "title": "Undated"},
+        "ref": {"kind": "reference", "title": "Undated reference"},
+    }
     folder = write_data_dir(tmp_path / "data", sources=sources)
     for path in folder.iterdir():
         os.utime(path, (978_307_200, 978_307_200))  # 2001-01-01: must not be "the data date"

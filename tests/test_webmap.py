@@ -69,31 +69,43 @@ def test_bad_values_raise_query_error_naming_the_valid_ones(args, parameter, val
 # -- the folium map -------------------------------------------------------------------
 
 
-def test_assets_are_set_on_the_instance_and_folium_class_lists_stay_untouched(catalog):
+def test_assets_are_set_on_the_instance_and_folium_class_lists_stay_untouched():
     class_js = list(folium.Map.default_js)
-    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    m = webmap.build_map(webmap.View(), local_assets=True)
     assert all(url.startswith("/vendor/") for _, url in m.default_js + m.default_css)
     assert [name for name, _ in m.default_js] == ["leaflet"]
     assert folium.Map.default_js == class_js
     assert any("cdn" in url for _, url in folium.Map.default_js)
 
 
-def test_served_map_fetches_layer_data_instead_of_inlining_it(catalog):
-    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
-    script = webmap.components(m)["script"]
-    for layer in THEMATIC_LAYERS:
-        assert f'"/api/layers/{layer}"' in script
+def test_folium_never_sees_the_data(catalog):
+    """branca renders folium's output a second time as a template: no data may be in it."""
+    page = webmap.render_page(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    script = "".join(re.findall(r"<script>(.*?)</script>", page, re.S))
+    for layer in catalog.layers.values():
+        for feature in layer.features:
+            assert json.dumps(feature["properties"]["id"]) not in script
+    assert "geoapp.start(" in script
+
+
+def test_served_page_fetches_layer_data_instead_of_inlining_it(catalog):
+    page = webmap.render_page(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
+    settings = json.loads(re.search(r'id="geoapp-settings">(.*?)</script>', page, re.S).group(1))
+    assert settings["urls"] == {
+        **{layer: f"/api/layers/{layer}" for layer in THEMATIC_LAYERS},
+        "basemap": "/api/layers/basemap",
+    }
+    assert 'id="geoapp-data"' not in page
     summaries = [f["properties"]["summary"] for f in catalog.layers["pipelines"].features]
-    assert summaries and not any(json.dumps(s)[1:-1] in script for s in summaries)
+    assert summaries and not any(json.dumps(s)[1:-1] in page for s in summaries)
 
 
 def test_every_feature_gets_its_css_classes_and_point_symbols_an_svg(catalog):
-    m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: f"/api/layers/{i}")
-    script = webmap.components(m)["script"]
-    for layer in THEMATIC_LAYERS:
-        for feature in catalog.layers[layer].features:
-            props = feature["properties"]
-            assert f'"className": "{styles.css_classes(props)} id-{props["id"]}"' in script
+    features = [f for layer in THEMATIC_LAYERS for f in catalog.layers[layer].features]
+    options = webmap.feature_styles(features)
+    for feature in features:
+        props = feature["properties"]
+        assert options[props["id"]]["className"] == f"{styles.css_classes(props)} id-{props['id']}"
     point = make_feature("ports", sector="security", sectors=["security"])
     options = webmap._style(point)
     assert "<svg" in options["html"] and styles.SECTOR_COLOURS["security"] in options["html"]
@@ -110,9 +122,9 @@ def test_equal_views_render_identical_pages(catalog):
     assert render() == render()
 
 
-def test_online_tiles_are_offered_off_unless_default(catalog):
+def test_online_tiles_are_offered_off_unless_default():
     def script(**kwargs):
-        m = webmap.build_map(catalog, webmap.View(), data_url=lambda i: i, **kwargs)
+        m = webmap.build_map(webmap.View(), local_assets=True, **kwargs)
         return webmap.components(m)["script"]
 
     added = re.compile(r"tile_layer_\d+\.addTo\(")
@@ -133,9 +145,12 @@ def test_online_tiles_are_offered_off_unless_default(catalog):
 def test_standalone_html_inlines_assets_and_only_the_selected_data(catalog):
     html = webmap.standalone_html(catalog, sectors=["security"], layers=["naval_bases"])
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", html)
-    assert "L.map(" in html and "geoapp.onEachFeature" in html
+    assert "L.map(" in html and "geoapp.start(" in html
+    data = json.loads(re.search(r'id="geoapp-data">(.*?)</script>', html, re.S).group(1))
     inside = catalog.features("naval_bases", sectors=["security"])
-    assert inside and all(json.dumps(f["properties"]["id"]) in html for f in inside)
+    assert inside and data["thematic"] == {
+        "naval_bases": {"type": "FeatureCollection", "features": inside}
+    }
     outside = [f for f in catalog.layers["pipelines"].features]
     assert not any(f'"{f["properties"]["id"]}"' in html for f in outside)
     settings = json.loads(re.search(r'id="geoapp-settings">(.*?)</script>', html).group(1))
@@ -174,7 +189,7 @@ def test_page_cache_builds_each_key_once_and_evicts_the_least_recent():
     def build(key):
         return lambda: calls.append(key) or f"<p>{key}</p>"
 
-    assert cache.get("a", build("a")) == b"<p>a</p>"
+    assert cache.get("a", build("a"))[0] == b"<p>a</p>"
     cache.get("a", build("a"))
     cache.get("b", build("b"))
     cache.get("a", build("a"))
@@ -204,7 +219,7 @@ def test_concurrent_misses_build_a_page_once():
         t.start()
     for t in threads:
         t.join()
-    assert results == [b"<p>page</p>"] * 4
+    assert [body for body, _ in results] == [b"<p>page</p>"] * 4
     assert len(calls) == 1 and cache.builds == 1
 
 
@@ -217,4 +232,4 @@ def test_a_failed_build_is_not_cached():
     with pytest.raises(RuntimeError):
         cache.get("k", boom)
     assert len(cache) == 0
-    assert cache.get("k", lambda: "ok") == b"ok"
+    assert cache.get("k", lambda: "ok")[0] == b"ok"

@@ -45,6 +45,7 @@ GEODATA = ROOT / "geodata"
 ATLAS_PACKAGE = "world-atlas@2.0.2"
 ATLAS_SHA256 = "032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97"
 ATLAS_FILE = "package/countries-10m.json"
+ATLAS_PINNED = "2026-11-22"
 NATURAL_EARTH_ID = "natural-earth"
 
 #: The basemap holds every country (and Natural Earth unit) that meets this box, clipped to
@@ -237,6 +238,8 @@ def build(atlas_path: Path | None, src: Path = GEODATA / "src") -> dict:
         "file": ATLAS_FILE,
         "sha256": digest,
         "url": "https://www.naturalearthdata.com/",
+        # The day the package's checksum was pinned: the copy is the same ever since.
+        "accessed": ATLAS_PINNED,
     }
     layers: dict[str, list[dict]] = {k: [] for k in LAYERS}
     ne_source = {"article": NATURAL_EARTH_ID, "section": "admin-0 countries"}

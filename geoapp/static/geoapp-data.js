@@ -1,20 +1,23 @@
-/* geoapp map page, part 1 of 3: data. Loads the layers and keeps the feature registry.
+/* geoapp map page, part 1 of 4: data. Loads the layers and the server's view answers.
  *
- * folium's script calls geoapp.register(), geoapp.fetchInto() and
- * geoapp.onEachFeature() as it builds the map; geoapp-ui.js calls start() last.
+ * folium's script builds the map's frame and calls geoapp.start(map) (geoapp-ui.js).
+ * Every feature arrives here as JSON only (fetched from /api/layers/<id>, or parsed
+ * from the standalone page's data block): never as part of a script the server wrote.
+ * Which features show and how they look is the server's answer (/api/view): this
+ * script holds no rule of its own.
  */
 "use strict";
 
 window.geoapp = (function () {
   const api = {};
-  /** Every thematic feature drawn: {feature, layer, layerId, sectors}. */
+  /** Every thematic feature of the page: {id, feature, layerId, leaflet, styleKey}. */
   api.entries = [];
-  /** Leaflet GeoJSON layer of each thematic layer id. */
+  api.byId = new Map();
+  /** Leaflet group of each thematic layer id. */
   api.groups = {};
-  /** Fetches still running; start() waits for them. */
-  api.pending = [];
   const fetches = {};
   let settingsCache = null;
+  let embedded = null;
 
   /** The page settings: one JSON blob written by the server. */
   api.settings = function () {
@@ -24,10 +27,17 @@ window.geoapp = (function () {
     return settingsCache;
   };
 
-  /** Fetch a GeoJSON document once, however many layers draw from it. */
+  function embeddedData() {
+    if (embedded === null) {
+      embedded = JSON.parse(document.getElementById("geoapp-data").textContent);
+    }
+    return embedded;
+  }
+
+  /** Fetch a JSON document once, however many parts of the page read it. */
   api.fetchJSON = function (url) {
     if (!fetches[url]) {
-      fetches[url] = fetch(url, { headers: { Accept: "application/geo+json" } }).then((r) => {
+      fetches[url] = fetch(url, { headers: { Accept: "application/json" } }).then((r) => {
         if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
         return r.json();
       });
@@ -35,135 +45,54 @@ window.geoapp = (function () {
     return fetches[url];
   };
 
-  /** A thematic layer: remember it and, when served, fetch its features into it. */
-  api.register = function (group, layerId, url) {
-    api.groups[layerId] = group;
-    if (url) {
-      api.pending.push(
-        api.fetchJSON(url).then((doc) => {
-          group.addData(doc);
-          if (api.started) api.apply();
+  /** A layer's GeoJSON: from the page's data block (standalone) or its URL (served). */
+  api.layerData = function (layerId, kind) {
+    const s = api.settings();
+    if (s.standalone) {
+      return Promise.resolve(embeddedData()[kind][layerId] || { type: "FeatureCollection", features: [] });
+    }
+    return api.fetchJSON(s.urls[layerId]);
+  };
+
+  /** The server's answer for a query string: what shows and how (standalone: the one it carries). */
+  api.viewAnswer = function (query) {
+    const s = api.settings();
+    if (s.standalone) return Promise.resolve(embeddedData().view);
+    const url = `${s.viewUrl}?${query}`;
+    return fetch(url, { headers: { Accept: "application/json" } }).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json();
+    });
+  };
+
+  /** Draw the basemap, and load every thematic feature of the page (drawn when shown). */
+  api.load = function (map) {
+    const s = api.settings();
+    const pending = [];
+    for (const part of s.basemap) {
+      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false });
+      group.addTo(map);
+      const keep = part.ids === null ? null : new Set(part.ids);
+      pending.push(
+        api.layerData(part.layer, "basemap").then((doc) => {
+          const features = keep ? doc.features.filter((f) => keep.has(f.properties.id)) : doc.features;
+          group.addData({ type: "FeatureCollection", features });
         })
       );
     }
-  };
-
-  /** A basemap part: fetch ``url`` and draw only the features whose id is in ``ids``. */
-  api.fetchInto = function (group, url, ids) {
-    const wanted = new Set(ids);
-    api.pending.push(
-      api.fetchJSON(url).then((doc) => {
-        group.addData({
-          type: "FeatureCollection",
-          features: doc.features.filter((f) => wanted.has(f.properties.id)),
-        });
-      })
-    );
-  };
-
-  /** Called by Leaflet for each thematic feature: register it and bind its popup. */
-  api.onEachFeature = function (feature, layer) {
-    const props = feature.properties;
-    api.entries.push({
-      feature, layer, layerId: props.layer, sectors: props.sectors || [], painted: props.sector,
-    });
-    layer.bindTooltip(() => api.tooltip(props), { sticky: true, className: "feature-tooltip" });
-    layer.bindPopup(() => api.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
-  };
-
-  /** A tooltip's content: the name as text, never parsed as markup (Leaflet would for a string). */
-  api.tooltip = function (props) {
-    const span = document.createElement("span");
-    span.textContent = String(props.name);
-    return span;
-  };
-
-  /** Whether a feature shows: its layer is on and one of its sectors is on. */
-  api.isVisible = function (entry, state) {
-    return state.layers.has(entry.layerId) && entry.sectors.some((s) => state.sectors.has(s));
-  };
-
-  /** The sector whose colour a feature wears: the rule of geoapp.styles.shown_sector(). */
-  api.shownSector = function (props, selected) {
-    if (selected.has(props.sector)) return props.sector;
-    return (props.sectors || []).find((s) => selected.has(s)) || props.sector;
-  };
-
-  /** The drawn parts of a feature: itself, or each marker of a MultiPoint's group. */
-  function parts(layer) {
-    return layer.getLayers ? layer.getLayers().flatMap(parts) : [layer];
-  }
-
-  /** Colour a drawn feature by ``sector`` (paths by style, point symbols by their SVG). */
-  function paint(entry, sector) {
-    if (entry.painted === sector) return;
-    const colour = api.settings().styles.sectors[sector].colour;
-    let done = true;
-    for (const part of parts(entry.layer)) {
-      if (part.setStyle) {
-        part.setStyle({ color: colour, fillColor: colour });
-        continue;
-      }
-      const element = part.getElement && part.getElement();
-      if (!element) {
-        done = false;
-        continue;
-      }
-      element.querySelectorAll("path").forEach((p) => p.setAttribute("fill", colour));
+    for (const layerId of s.drawn) {
+      api.groups[layerId] = L.featureGroup().addTo(map);
+      pending.push(
+        api.layerData(layerId, "thematic").then((doc) => {
+          for (const feature of doc.features) {
+            const entry = { id: feature.properties.id, feature, layerId, leaflet: null, styleKey: null };
+            api.entries.push(entry);
+            api.byId.set(entry.id, entry);
+          }
+        })
+      );
     }
-    if (done) entry.painted = sector;
-  }
-
-  /** Add or remove each feature's Leaflet layer to match ``state``; return the visible ones. */
-  api.show = function (state) {
-    const visible = [];
-    for (const entry of api.entries) {
-      const group = api.groups[entry.layerId];
-      if (!group) continue;
-      const on = api.isVisible(entry, state);
-      if (on) visible.push(entry);
-      if (on && !group.hasLayer(entry.layer)) group.addLayer(entry.layer);
-      if (on) paint(entry, api.shownSector(entry.feature.properties, state.sectors));
-      if (!on && group.hasLayer(entry.layer)) {
-        entry.layer.closePopup();
-        group.removeLayer(entry.layer);
-      }
-    }
-    return visible;
-  };
-
-  /** Legend entries for these features: the same rules as geoapp.styles.legend(). */
-  api.legend = function (entries, selected) {
-    const s = api.settings();
-    const count = (keyOf) => {
-      const counts = {};
-      for (const e of entries) {
-        for (const key of keyOf(e)) counts[key] = (counts[key] || 0) + 1;
-      }
-      return counts;
-    };
-    const bySector = count((e) => e.sectors.filter((sector) => selected.has(sector)));
-    const byStatus = count((e) => [e.feature.properties.status]);
-    const bySymbol = count((e) =>
-      e.feature.geometry.type.endsWith("Point") && s.styles.symbols[e.layerId] ? [e.layerId] : []
-    );
-    const rows = [];
-    for (const [key, label] of Object.entries(s.sectors)) {
-      if (bySector[key]) {
-        rows.push({ key: `sector:${key}`, label, count: bySector[key], colour: s.styles.sectors[key].colour });
-      }
-    }
-    for (const [key, label] of Object.entries(s.statuses)) {
-      if (byStatus[key]) {
-        rows.push({ key: `status:${key}`, label, count: byStatus[key], dash: s.styles.statuses[key].dash || "" });
-      }
-    }
-    for (const [layer, symbol] of Object.entries(s.styles.symbols)) {
-      if (bySymbol[layer]) {
-        rows.push({ key: `layer:${layer}`, label: s.styles.symbol_labels[layer], count: bySymbol[layer], symbol });
-      }
-    }
-    return rows;
+    return Promise.all(pending);
   };
 
   return api;

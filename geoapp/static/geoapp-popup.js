@@ -1,4 +1,4 @@
-/* geoapp map page, part 2 of 3: popups. Every attribute of a feature, and its sources.
+/* geoapp map page, part 3 of 4: popups and tooltips. Every attribute of a feature, and its sources.
  *
  * Built with DOM nodes and textContent, never from HTML strings, so that no
  * text in the data can become markup.
@@ -43,6 +43,20 @@
     }
     return list;
   }
+
+  /** A tooltip's content: the name as text, never parsed as markup (Leaflet would for a string). */
+  geoapp.tooltip = function (props) {
+    const span = document.createElement("span");
+    span.textContent = String(props.name);
+    return span;
+  };
+
+  /** Bind the tooltip and popup of a feature's Leaflet layer (built on demand, as text). */
+  geoapp.onEachFeature = function (feature, layer) {
+    const props = feature.properties;
+    layer.bindTooltip(() => geoapp.tooltip(props), { sticky: true, className: "feature-tooltip" });
+    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
+  };
 
   /** The popup of one feature: name, layer, every attribute present, then sources. */
   geoapp.popup = function (feature) {

@@ -1,94 +1,23 @@
-/* geoapp map page, part 3 of 3: controls. Toggles, legend, URL state, search, export
- * links and the fullscreen button; started by folium's script once every layer is
- * registered (geoapp.start(map)).
+/* geoapp map page, part 4 of 4: controls. Toggles, URL state, search, export links
+ * and the fullscreen button; started by folium's script (geoapp.start(map)).
  */
 "use strict";
 
 (function (geoapp) {
   const SVG = "http://www.w3.org/2000/svg";
 
-  function checked(name) {
-    const boxes = document.querySelectorAll(`input[name="${name}"]`);
-    return new Set(Array.from(boxes).filter((b) => b.checked).map((b) => b.value));
-  }
-
-  /** The toggles' state, in vocabulary order (the order the server writes too). */
-  geoapp.state = function () {
-    return { sectors: checked("sector"), layers: checked("layer") };
-  };
-
-  function ordered(set, vocabulary) {
-    return Object.keys(vocabulary).filter((k) => set.has(k));
-  }
-
-  function svgSymbol(path, size) {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", size);
-    svg.setAttribute("height", size);
-    svg.setAttribute("viewBox", "-1 -1 22 22");
-    const shape = document.createElementNS(SVG, "path");
-    shape.setAttribute("d", path);
-    shape.setAttribute("fill", "#8a8a8a");
-    shape.setAttribute("stroke", "#222");
-    shape.setAttribute("stroke-width", "1.5");
-    svg.append(shape);
-    return svg;
-  }
-
-  function svgDash(dash, width) {
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", 28);
-    svg.setAttribute("height", 10);
-    const line = document.createElementNS(SVG, "line");
-    for (const [k, v] of Object.entries({ x1: 1, y1: 5, x2: 27, y2: 5, stroke: "#333" })) {
-      line.setAttribute(k, v);
+  /** The toggles as query parameters, in the page's (vocabulary) order. */
+  geoapp.stateQuery = function () {
+    const params = new URLSearchParams();
+    for (const name of ["sectors", "layers"]) {
+      const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
+      params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
     }
-    line.setAttribute("stroke-width", width);
-    if (dash) line.setAttribute("stroke-dasharray", dash);
-    svg.append(line);
-    return svg;
-  }
-
-  /** Redraw the legend: only what is visible, with a count per entry. */
-  geoapp.renderLegend = function (visible, selected) {
-    const s = geoapp.settings();
-    const list = document.getElementById("legend");
-    const items = geoapp.legend(visible, selected).map((row) => {
-      const li = document.createElement("li");
-      li.dataset.key = row.key;
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      if (row.symbol) {
-        swatch.append(svgSymbol(s.styles.symbol_paths[row.symbol], 16));
-      } else if (row.colour) {
-        const fill = document.createElement("span");
-        fill.className = "swatch-fill";
-        fill.style.background = row.colour;
-        swatch.append(fill);
-      } else {
-        swatch.append(svgDash(row.dash, 2.5));
-      }
-      const label = document.createElement("span");
-      label.className = "label";
-      label.textContent = row.label;
-      const count = document.createElement("span");
-      count.className = "count";
-      count.textContent = row.count;
-      li.append(swatch, label, " ", count);
-      return li;
-    });
-    list.replaceChildren(...items);
+    return params.toString().replaceAll("%2C", ",");
   };
 
-  function viewQuery(map, state) {
-    const s = geoapp.settings();
-    const centre = map.getCenter().wrap();
-    const d = s.centreDecimals;
-    return (
-      `sectors=${ordered(state.sectors, s.sectors).join(",")}` +
-      `&layers=${ordered(state.layers, s.layers).join(",")}` +
-      `&lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`
-    );
+  function join(...queries) {
+    return queries.filter((q) => q).join("&");
   }
 
   function clamp(v, low, high) {
@@ -96,11 +25,14 @@
   }
 
   /** Keep the address bar and the export links on what the user sees. */
-  geoapp.syncUrl = function (map, state) {
+  geoapp.syncUrl = function (map) {
+    const answer = geoapp.answer;
+    if (!answer) return;
     const s = geoapp.settings();
-    if (!s.standalone) {
-      history.replaceState(null, "", `${location.pathname}?${viewQuery(map, state)}`);
-    }
+    const centre = map.getCenter().wrap();
+    const d = s.centreDecimals;
+    const view = `lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`;
+    if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view)}`);
     const b = map.getBounds();
     const bbox = [
       clamp(b.getWest(), -180, 180),
@@ -108,22 +40,23 @@
       clamp(b.getEast(), -180, 180),
       clamp(b.getNorth(), -90, 90),
     ].map((v) => v.toFixed(4));
-    const query =
-      `sectors=${ordered(state.sectors, s.sectors).join(",")}` +
-      `&layers=${ordered(state.layers, s.layers).join(",")}&bbox=${bbox.join(",")}`;
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
-      // Keep the path the server wrote (it knows any mount prefix); replace the query.
-      link.href = `${link.getAttribute("href").split("?")[0]}?${query}`;
+      link.href = join(answer.exports[link.dataset.format], `bbox=${bbox.join(",")}`).replace("?&", "?");
     }
   };
 
-  /** Apply the toggles: show/hide features, redraw the legend, update the URL. */
+  /** Ask the server what the toggles show, then draw it and update the URL. */
   geoapp.apply = function () {
-    const state = geoapp.state();
-    const visible = geoapp.show(state);
-    geoapp.renderLegend(visible, state.sectors);
-    if (geoapp.map) geoapp.syncUrl(geoapp.map, state);
-    return visible;
+    const query = geoapp.stateQuery();
+    const answered = geoapp.viewAnswer(query).then((answer) => {
+      // A later change may have been answered first: only the latest state is drawn.
+      if (query !== geoapp.stateQuery()) return geoapp.applying;
+      geoapp.applyView(answer);
+      if (geoapp.map) geoapp.syncUrl(geoapp.map);
+      return answer;
+    });
+    geoapp.applying = answered;
+    return answered;
   };
 
   function rank(name, needle) {
@@ -147,26 +80,28 @@
   };
 
   /** Show a feature (switching its layer and sector on if needed), fly to it, open it. */
-  geoapp.reveal = function (entry) {
+  geoapp.reveal = async function (entry) {
     const map = geoapp.map;
-    if (!geoapp.isVisible(entry, geoapp.state())) {
+    if (!geoapp.isShown(entry)) {
       document.querySelector(`input[name="layer"][value="${entry.layerId}"]`).checked = true;
       const primary = entry.feature.properties.sector;
       document.querySelector(`input[name="sector"][value="${primary}"]`).checked = true;
-      geoapp.apply();
+      await geoapp.apply();
     }
     let opened = false;
+    const layer = entry.leaflet;
     const open = () => {
       if (!opened) {
         opened = true;
-        entry.layer.openPopup();
+        layer.openPopup();
       }
     };
     map.once("moveend", open);
-    if (entry.layer.getLatLng) {
-      map.flyTo(entry.layer.getLatLng(), Math.max(map.getZoom(), 8), { duration: 0.8 });
+    const bounds = layer.getBounds();
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      map.flyTo(bounds.getCenter(), Math.max(map.getZoom(), 8), { duration: 0.8 });
     } else {
-      map.flyToBounds(entry.layer.getBounds(), { maxZoom: 8, duration: 0.8 });
+      map.flyToBounds(bounds, { maxZoom: 8, duration: 0.8 });
     }
     setTimeout(open, 1500);
   };
@@ -209,7 +144,7 @@
       const corners = document.createElementNS(SVG, "path");
       corners.setAttribute("d", "M1 6V1H6M10 1H15V6M15 10V15H10M6 15H1V10");
       corners.setAttribute("fill", "none");
-      corners.setAttribute("stroke", "#333");
+      corners.setAttribute("stroke", "currentColor");
       corners.setAttribute("stroke-width", "2");
       icon.append(corners);
       button.append(icon);
@@ -225,27 +160,29 @@
     },
   });
 
-  /** Wire the controls to the map, once every registered layer has its data. */
+  /** Load the data, draw what the toggles show, then wire the controls. */
   geoapp.start = function (map) {
     geoapp.map = map;
-    map.getContainer().style.background = geoapp.settings().styles.basemap.water;
+    const s = geoapp.settings();
+    map.getContainer().style.background = s.styles.basemap.water;
     new Fullscreen().addTo(map);
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
-    map.on("moveend", () => geoapp.syncUrl(map, geoapp.state()));
+    map.on("moveend", () => geoapp.syncUrl(map));
     const status = document.getElementById("search-status");
-    geoapp.ready = Promise.all(geoapp.pending).then(
-      () => {
-        geoapp.started = true;
-        geoapp.apply();
-        initSearch();
-        document.body.dataset.ready = "true";
-      },
-      (error) => {
-        status.textContent = "Some layers could not be loaded; try reloading the page.";
-        console.error("geoapp:", error);
-      }
-    );
+    geoapp.ready = geoapp
+      .load(map)
+      .then(() => geoapp.apply())
+      .then(
+        () => {
+          initSearch();
+          document.body.dataset.ready = "true";
+        },
+        (error) => {
+          status.textContent = "Some layers could not be loaded; try reloading the page.";
+          console.error("geoapp:", error);
+        }
+      );
   };
 })(window.geoapp);

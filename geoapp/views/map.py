@@ -42,8 +42,10 @@ def index():
             default_tiles=config["DEFAULT_TILES"],
         )
 
-    body = page_cache().get(request.script_root + "?" + view.query(), build)
+    hosts = webmap.online_tile_hosts() if config["ONLINE_TILES"] else ()
+    body, policy = page_cache().get(request.script_root + "?" + view.query(), build, hosts)
     response = send_body(body, "text/html")
+    response.headers["Content-Security-Policy"] = policy
     response.headers["Link"] = (
         f'<{url_for("api.layers")}>; rel="alternate"; type="application/json"'
     )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.http import unquote_etag
 
-from geoapp import get_catalog, ogc
+from geoapp import get_catalog, ogc, security
 from geoapp.http import cors, send_body
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 bp.after_request(cors)
 
 
+@bp.after_request
+def _vary_host(response: Response) -> Response:
+    return security.vary_host(response, current_app.config)
+
+
 def _base() -> str:
-    """The API's base URL for links (built from the request: werkzeug's url_root costs
-    a quarter of a small page's time)."""
-    return f"{request.scheme}://{request.host}{request.script_root}/ogc"
+    """The API's base URL for links: BASE_URL, or the trusted request's root (security.py)."""
+    return security.base_url(current_app.config) + "/ogc"
 
 
 def _format(json_type: str = ogc.JSON) -> str:
@@ -31,7 +35,7 @@ def _send(answer: ogc.Answer) -> Response:
     headers = dict(headers)
     etag, weak = unquote_etag(headers.pop("ETag", None))
     response = send_body(content, headers.pop("Content-Type"), etag=etag, weak=bool(weak))
-    response.headers["Vary"] = "Accept, Accept-Encoding"
+    response.vary.update(("Accept", "Accept-Encoding"))
     response.headers.update(headers)
     return response
 

@@ -75,9 +75,17 @@ def watched_page(browser):
         ),
         lambda route: route.abort(),
     )
+    # Record Content-Security-Policy violations (Chromium also logs them as console errors).
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', (e) =>"
+        " window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));"
+    )
     page = context.new_page()
     watch = PageWatch(page)
     yield page, watch
+    violations = page.evaluate("window.__cspViolations || []") if not page.is_closed() else []
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
     assert not watch.errors, f"console errors: {watch.errors}"
     assert not watch.outside, f"requests left loopback: {watch.outside}"

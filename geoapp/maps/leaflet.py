@@ -1,0 +1,385 @@
+"""The web map page: folium builds the map's frame, the page's script draws the data.
+
+One builder serves both the page at ``/`` (layers fetched from ``/api/layers/<id>``,
+what shows from ``/api/view``, assets from ``/vendor`` and ``/static``) and the
+standalone HTML export (data, one view answer and assets inlined, no server).
+
+Data never enters a folium element. branca renders each element's script and then
+compiles that output as a Jinja template and renders it again, so any ``{{ }}`` or
+``{% %}`` in a feature's text would run as template code on the server (issue 8).
+folium therefore builds only what the code decides (the frame, panes, scale, tile
+layers, the call that starts the page); :func:`build_map` takes no catalog. Every
+string from the data reaches the page once, as JSON through ``tojson``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import folium
+import jinja2
+import shapely
+import xyzservices.providers
+from shapely.geometry import shape
+
+from geoapp import security, styles
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
+from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
+from geoapp.maps import assets
+from geoapp.maps.view import legend_rows, swatch_uri, view_answer
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Zoom used when a link gives a centre but no zoom.
+DEFAULT_ZOOM = 6
+#: Stands in for a standalone page's policy until its scripts can be hashed.
+CSP_PLACEHOLDER = "geoapp-csp-placeholder"
+#: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
+PANES = {"basemap": 200, "zones": 350}
+DEFAULT_TITLE = "geoapp · Russia–Turkmenistan cooperation in the Caspian region"
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# Keep vocabulary order in the settings blob: the scripts list sectors and statuses in it.
+_templates.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+_templates.filters["swatch_uri"] = swatch_uri
+
+
+def field_label(name: str) -> str:
+    return {
+        "sectors": "Sectors",
+        "country": "Countries",
+        "completion_date": "Completion by",
+        "length_km": "Length (km)",
+        "capacity_bcm": "Capacity (bcm/yr)",
+        "table_row": "Article table row",
+    }.get(name, name.replace("_", " ").capitalize())
+
+
+#: Fields the popup shows (name is its heading; id, layer and sector are implied).
+POPUP_FIELDS = tuple(f for f in FIELDS if f.name not in ("id", "name", "layer", "sector"))
+
+
+def basemap_parts(catalog: Catalog) -> list[dict]:
+    """Countries and the Caspian Sea, drawn under everything and never toggled.
+
+    Each part names the layer it draws from and, when not all of it, the ids it keeps.
+    """
+    base = styles.BASEMAP_STYLE
+    sea = catalog.get("caspian-sea")
+    parts = [
+        ("basemap", None, base["fill"], 0.8),
+        ("caspian", ["caspian-sea"] if sea else [], base["water"], 0),
+    ]
+    return [
+        {
+            "layer": layer,
+            "ids": ids,
+            "style": {
+                "color": base["edge"],
+                "weight": weight,
+                "fillColor": fill,
+                "fillOpacity": 1,
+                "className": f"basemap basemap-{layer}",
+            },
+        }
+        for layer, ids, fill, weight in parts
+    ]
+
+
+def page_settings(
+    catalog: Catalog,
+    *,
+    standalone: bool,
+    layers: Iterable[str],
+    layer_url: Callable[[str], str] | None = None,
+    view_url: str | None = None,
+) -> dict:
+    """The one JSON blob the page's scripts read: styles, vocabularies, sources, fields.
+
+    ``layers`` are the thematic layers the page draws; ``layer_url`` is where a
+    served page fetches each layer and ``view_url`` where it asks what shows.
+    Only http(s) source URLs are passed on (:func:`schema.is_web_url`).
+    """
+    layers = list(layers)
+    parts = basemap_parts(catalog)
+    fetched = [*layers, *(p["layer"] for p in parts)]
+    return {
+        "standalone": standalone,
+        "styles": styles.style_table(),
+        "sectors": SECTORS,
+        "statuses": STATUSES,
+        "layers": {k: LAYERS[k].title for k in LAYERS if LAYERS[k].thematic},
+        "drawn": layers,
+        "panes": {"caspian": "zones"},
+        "urls": {} if layer_url is None else {k: layer_url(k) for k in dict.fromkeys(fetched)},
+        "viewUrl": view_url,
+        "basemap": parts,
+        "countries": COUNTRIES,
+        "sources": {
+            key: {
+                k: v
+                for k, v in entry.items()
+                if k in ("title", "publisher", "kind") or (k == "url" and is_web_url(v))
+            }
+            for key, entry in catalog.sources.items()
+        },
+        "fields": [
+            {"name": f.name, "label": field_label(f.name), "type": f.type} for f in POPUP_FIELDS
+        ],
+        "centreDecimals": CENTRE_DECIMALS,
+    }
+
+
+class _Call(folium.MacroElement):
+    """One call into the page's script with the map as first argument (no data: code only)."""
+
+    _template = jinja2.Template(
+        """{% macro script(this, kwargs) %}
+        geoapp.{{ this.function }}({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, function: str):
+        super().__init__()
+        self._name = "Call"
+        if not function.isidentifier():
+            raise ValueError(f"not a function name: {function!r}")
+        self.function = function
+
+
+def _tile_layers(m: folium.Map, default_tiles: str) -> None:
+    """Offer the online tile layers in a layer switcher; only ``default_tiles`` starts on."""
+    if default_tiles and default_tiles not in styles.TILE_PROVIDERS:
+        raise ValueError(
+            f"DEFAULT_TILES={default_tiles!r}: use '' or one of {', '.join(styles.TILE_PROVIDERS)}"
+        )
+    for key, name in styles.TILE_PROVIDERS.items():
+        provider = xyzservices.providers.query_name(name)
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=name.replace(".", " "),
+            overlay=True,
+            show=key == default_tiles,
+            max_zoom=provider.get("max_zoom", 18),
+        ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+
+
+def build_map(
+    query: Query,
+    *,
+    local_assets: bool,
+    bounds: BBox | None = None,
+    online_tiles: bool = False,
+    default_tiles: str = "",
+) -> folium.Map:
+    """Build the folium Map of a view: its frame, panes and controls, never its data.
+
+    Parameters
+    ----------
+    query
+        Only its view is read (centre, zoom); the filters are the script's business.
+    local_assets
+        Link Leaflet from ``/vendor`` (a served page); False leaves the assets to
+        the caller (the standalone export inlines them).
+    bounds
+        The box the map opens on, when the view has no centre (default: the Caspian
+        region, :data:`~geoapp.data.query.CASPIAN_BBOX`, which exports show too).
+    """
+    minx, miny, maxx, maxy = bounds or CASPIAN_BBOX
+    centre = query.centre or ((miny + maxy) / 2, (minx + maxx) / 2)
+    m = folium.Map(
+        location=list(centre),
+        zoom_start=query.zoom or DEFAULT_ZOOM,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+    )
+    # Local assets on this instance only (folium's class-level CDN lists stay untouched).
+    if local_assets:
+        m.default_js, m.default_css = assets.map_assets()
+    else:
+        m.default_js, m.default_css = [], []
+    for pane, z_index in PANES.items():
+        folium.map.CustomPane(pane, z_index=z_index, pointer_events=pane != "basemap").add_to(m)
+    if online_tiles and local_assets:
+        _tile_layers(m, default_tiles)
+    elif default_tiles:
+        log.warning("DEFAULT_TILES=%r ignored: ONLINE_TILES is off", default_tiles)
+    if query.centre is None and query.zoom is None:
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    # Last: the page's script draws the layers and starts its controls.
+    m.add_child(_Call("start"))
+    _stable_names(m)
+    return m
+
+
+def _stable_names(m: folium.Map) -> None:
+    """Give every element a name from its position, so equal views give equal pages (ETags)."""
+    counter = 0
+
+    def walk(element) -> None:
+        nonlocal counter
+        element._id = f"{counter:04d}"
+        counter += 1
+        for child in element._children.values():
+            walk(child)
+
+    walk(m)
+
+
+def components(m: folium.Map) -> dict[str, str]:
+    """folium's header, html and script parts, for our own Jinja page."""
+    root = m.get_root()
+    root.render()
+    return {
+        "header": root.header.render(),
+        "html": root.html.render(),
+        "script": root.script.render(),
+    }
+
+
+def render_page(
+    catalog: Catalog,
+    query: Query,
+    *,
+    layer_url: Callable[[str], str] | None,
+    view_url: str | None = None,
+    static_url: Callable[[str], str] | None = None,
+    export_url: Callable[[str], str] | None = None,
+    bounds: BBox | None = None,
+    online_tiles: bool = False,
+    default_tiles: str = "",
+    title: str | None = None,
+) -> str:
+    """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
+
+    A served page fetches its layers from ``layer_url(layer)`` and asks ``view_url``
+    what shows; a standalone page carries the features the query keeps (and the
+    basemap) and its one view answer in a JSON data block. Either way the data
+    reaches the page only through ``tojson``.
+    """
+    standalone = layer_url is None
+    m = build_map(
+        query,
+        local_assets=not standalone,
+        bounds=bounds,
+        online_tiles=online_tiles,
+        default_tiles=default_tiles,
+    )
+    parts = components(m)
+    answer = view_answer(catalog, query, export_url)
+    data = None
+    if standalone:
+        kept = catalog.query(query)
+        data = {
+            "thematic": {
+                layer: {"type": "FeatureCollection", "features": features}
+                for layer, features in kept.items()
+            },
+            "basemap": {
+                part["layer"]: {"type": "FeatureCollection", "features": _kept(catalog, part)}
+                for part in basemap_parts(catalog)
+            },
+            "view": answer,
+        }
+    html = _templates.get_template("map.html").render(
+        csp_placeholder=CSP_PLACEHOLDER if standalone else None,
+        title=title or DEFAULT_TITLE,
+        standalone=standalone,
+        folium=parts,
+        assets_inline=assets.standalone_assets() if standalone else "",
+        own_css=[static_url(n) for n in assets.OWN_CSS] if static_url else [],
+        own_js=[static_url(n) for n in assets.OWN_JS] if static_url else [],
+        settings=page_settings(
+            catalog,
+            standalone=standalone,
+            layers=query.layers,
+            layer_url=layer_url,
+            view_url=view_url,
+        ),
+        data=data,
+        sectors=[
+            {
+                "id": s,
+                "label": label,
+                "colour": styles.SECTOR_COLOURS[s],
+                "on": s in query.shown_sectors,
+            }
+            for s, label in SECTORS.items()
+        ],
+        layers=_layer_toggles(query, standalone),
+        legend=answer["legend"],
+        exports={} if standalone else answer["exports"],
+        export_labels=_export_labels(),
+    )
+    if standalone:
+        # A file opened from disk has no headers: its policy travels in a <meta>, which
+        # comes before the title and any data, so the first occurrence is always it.
+        policy = security.page_policy(html, frame_ancestors=False)
+        html = html.replace(CSP_PLACEHOLDER, policy, 1)
+    return html
+
+
+def _layer_toggles(query: Query, standalone: bool) -> list[dict]:
+    """A toggle per thematic layer (a standalone page lists only the layers it carries)."""
+    thematic = [k for k, v in LAYERS.items() if v.thematic]
+    shown = query.layers if standalone else thematic
+    return [
+        {"id": layer, "label": LAYERS[layer].title, "on": layer in query.layers}
+        for layer in shown
+    ]
+
+
+def _export_labels() -> dict[str, str]:
+    from geoapp.export.formats import FORMATS
+
+    return {fmt: f.label for fmt, f in FORMATS.items()}
+
+
+def _kept(catalog: Catalog, part: dict) -> list[dict]:
+    """The features of a basemap part (its layer, less any id it does not keep)."""
+    features = catalog.query(Query(layers=(part["layer"],)))[part["layer"]]
+    if part["ids"] is None:
+        return features
+    return [f for f in features if f["properties"]["id"] in part["ids"]]
+
+
+def standalone_html(catalog: Catalog, query: Query, *, title: str | None = None) -> str:
+    """Return one self-contained HTML document of what the query shows.
+
+    Leaflet, the page's scripts and styles, and the features the query keeps
+    are all inlined: the file opens from disk with no server and no network,
+    with the legend, popups and search of the served page, fixed to the
+    exported view (a snapshot: its toggles are the query's, switched off).
+    """
+    box = query.bbox
+    if box is None:
+        drawn = [f for fs in catalog.query(query).values() for f in fs]
+        box = _features_bounds(drawn) if drawn else CASPIAN_BBOX
+    return render_page(catalog, query, layer_url=None, bounds=box, title=title)
+
+
+def _features_bounds(features: list[dict]) -> BBox:
+    minx, miny, maxx, maxy = shapely.total_bounds([shape(f["geometry"]) for f in features])
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def online_tile_hosts() -> list[str]:
+    """The hosts of the online tile layers, for a page's img-src when they are offered."""
+    return security.tile_hosts(
+        xyzservices.providers.query_name(name).build_url()
+        for name in styles.TILE_PROVIDERS.values()
+    )

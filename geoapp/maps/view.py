@@ -1,0 +1,102 @@
+"""What the browser draws for a query: which features show, how each looks, the legend.
+
+Every rule that decides what the map shows lives here and in :mod:`geoapp.styles`,
+in Python, once: which features a query keeps (the catalog), the colour a
+multi-sector feature wears, the legend rows, their counts and swatches, and the
+export links. The page's script asks ``/api/view`` for the answer on every change
+of the toggles and only applies it; the standalone export carries one answer.
+The printed map draws from the same functions, so the legend on screen and on
+paper is the same list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
+
+from geoapp import styles
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import Query
+
+#: Side of a point symbol's icon in CSS pixels.
+ICON_SIZE = 2 * styles.POINT_RADIUS + 6
+
+
+def leaflet_options(feature: dict, sectors: Iterable[str]) -> dict:
+    """Leaflet options of a feature when ``sectors`` are on: path options or DivIcon options.
+
+    Without the feature's CSS classes (see :func:`styles.css_classes`), so that
+    features that look alike share one entry.
+    """
+    props = feature["properties"]
+    style = styles.feature_style(props, sectors)
+    if feature["geometry"]["type"].endswith("Point"):
+        return {
+            "html": styles.svg_symbol(
+                style.symbol or "circle",
+                style.colour,
+                size=ICON_SIZE,
+                dash=styles.dash_array(props["status"], styles.SYMBOL_EDGE_WIDTH),
+                opacity=style.opacity,
+            ),
+            "iconSize": [ICON_SIZE, ICON_SIZE],
+            "iconAnchor": [ICON_SIZE // 2, ICON_SIZE // 2],
+            "tooltipAnchor": [ICON_SIZE // 2, 0],
+        }
+    options = style.leaflet()
+    del options["className"]
+    return options
+
+
+def legend_rows(entries: Iterable[styles.LegendEntry]) -> list[dict]:
+    """Legend entries as JSON rows, each with its swatch as an SVG document (text)."""
+    return [
+        {"key": e.key, "label": e.label, "count": e.count, "swatch": styles.swatch_svg(e)}
+        for e in entries
+    ]
+
+
+def swatch_uri(svg: str) -> str:
+    """A swatch as a ``data:`` URI for an ``<img>``: an image cannot run anything."""
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
+
+
+def view_answer(
+    catalog: Catalog, query: Query, export_url: Callable[[str], str] | None = None
+) -> dict:
+    """The answer to a query for the browser: features shown, their looks, the legend.
+
+    ``features`` maps each shown feature's id to its style key and CSS classes;
+    ``styles`` maps each key to Leaflet options. ``export_url`` maps a format to
+    its route (``url_for``); the links carry the query's filters and the script
+    adds the view (centre, zoom, box).
+    """
+    from geoapp.export.formats import FORMATS  # the export menu lists every format
+
+    sectors = query.shown_sectors
+    shown = [f for features in catalog.query(query).values() for f in features]
+    features: dict[str, dict] = {}
+    looks: dict[str, dict] = {}
+    keys: dict[str, str] = {}
+    for feature in shown:
+        options = leaflet_options(feature, sectors)
+        encoded = json.dumps(options, sort_keys=True)
+        key = keys.setdefault(encoded, f"s{len(keys)}")
+        looks[key] = options
+        props = feature["properties"]
+        features[props["id"]] = {
+            "style": key,
+            "className": f"{styles.css_classes(props)} id-{props['id']}",
+        }
+    filters = query.replace(centre=None, zoom=None, bbox=None, feature=None).canonical()
+    export_url = export_url or (lambda fmt: f"/export.{fmt}")
+    return {
+        "version": catalog.version,
+        "query": filters,
+        "features": features,
+        "styles": looks,
+        "legend": legend_rows(styles.legend(shown, sectors)),
+        "count": len(shown),
+        "exports": {fmt: f"{export_url(fmt)}?{filters}" for fmt in FORMATS},
+    }

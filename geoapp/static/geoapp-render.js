@@ -1,0 +1,84 @@
+/* geoapp map page, part 2 of 4: rendering. Applies the server's view answer to the map.
+ *
+ * An answer lists the features that show, each with a style key and its CSS
+ * classes, the Leaflet options of each style key, and the legend rows with their
+ * swatches (SVG documents, shown as images). Applying it is bookkeeping only.
+ */
+"use strict";
+
+(function (geoapp) {
+  /** Draw a feature with these options, creating its Leaflet layer on first use. */
+  function draw(entry, options, key, className) {
+    const group = geoapp.groups[entry.layerId];
+    const pane = geoapp.settings().panes[entry.layerId];
+    if (entry.leaflet === null) {
+      const withClass = { ...options, className };
+      entry.leaflet = L.geoJSON(entry.feature, {
+        style: () => withClass,
+        pointToLayer: (feature, latlng) => L.marker(latlng, { icon: L.divIcon(withClass), pane: "markerPane" }),
+        ...(pane ? { pane } : {}),
+      });
+      geoapp.onEachFeature(entry.feature, entry.leaflet);
+      entry.styleKey = key;
+    } else if (entry.styleKey !== key) {
+      entry.leaflet.eachLayer((part) => {
+        if (part.setStyle) part.setStyle(options);
+        else if (part.setIcon) part.setIcon(L.divIcon({ ...options, className }));
+      });
+      entry.styleKey = key;
+    }
+    if (!group.hasLayer(entry.leaflet)) group.addLayer(entry.leaflet);
+  }
+
+  function hide(entry) {
+    const group = geoapp.groups[entry.layerId];
+    if (entry.leaflet && group.hasLayer(entry.leaflet)) {
+      entry.leaflet.closePopup();
+      group.removeLayer(entry.leaflet);
+    }
+  }
+
+  /** Whether a feature is drawn now. */
+  geoapp.isShown = function (entry) {
+    return entry.leaflet !== null && geoapp.groups[entry.layerId].hasLayer(entry.leaflet);
+  };
+
+  /** A swatch as an image: the SVG comes from the server's style table, never from data. */
+  function swatchImage(svg) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+    return img;
+  }
+
+  geoapp.renderLegend = function (rows) {
+    const items = rows.map((row) => {
+      const li = document.createElement("li");
+      li.dataset.key = row.key;
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.append(swatchImage(row.swatch));
+      const label = document.createElement("span");
+      label.className = "label";
+      label.textContent = row.label;
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = row.count;
+      li.append(swatch, label, " ", count);
+      return li;
+    });
+    document.getElementById("legend").replaceChildren(...items);
+  };
+
+  /** Apply a view answer: show, hide and restyle features, redraw the legend. */
+  geoapp.applyView = function (answer) {
+    for (const entry of geoapp.entries) {
+      const look = answer.features[entry.id];
+      if (look) draw(entry, answer.styles[look.style], look.style, look.className);
+      else hide(entry);
+    }
+    geoapp.renderLegend(answer.legend);
+    geoapp.answer = answer;
+    return answer;
+  };
+})(window.geoapp);
