@@ -175,7 +175,7 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
         if extra.name not in known:
             valid = ", ".join(sorted(LAYERS))
             problems.append(Problem(extra.name, "*", f"unknown layer file; layers are: {valid}"))
-    problems += [Problem(*p) for p in provenance.check(loaded, registry)]
+    problems += [Problem(*p) for p in provenance.check(loaded, cited)]
     problems += [Problem(*p) for p in geocheck.check(loaded)]
     return problems
 
