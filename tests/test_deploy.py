@@ -106,13 +106,17 @@ def test_serve_prod_answers_through_nginx_and_ctrl_c_stops_both(nginx, tmp_path)
         status, headers, body = get(server.url + "/ogc?f=json")
         assert status == 200 and headers["Server"] == "nginx"
         # The client's Host reaches the app: its absolute links lead back through nginx,
-        # also for an HTTP/1.0 client that sends none; a client's X-Forwarded-Proto is not
-        # believed (nginx sets it).
+        # also for an HTTP/1.0 client that sends none; no X-Forwarded-* header a client
+        # sends is believed (nginx sets or clears each; the app trusts one proxy).
         assert json.loads(body)["links"][0]["href"] == f"{server.url}/ogc?f=json"
-        for head in (b"GET /ogc?f=json HTTP/1.0\r\n",
-                     b"GET /ogc?f=json HTTP/1.0\r\nX-Forwarded-Proto: https\r\n"):  # fmt: skip
-            answer = raw(server.port, head + b"\r\n").split(b"\r\n\r\n", 1)[1]
-            assert json.loads(answer)["links"][0]["href"] == f"{server.url}/ogc?f=json"
+        spoofed = (b"X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n"
+                   b"X-Forwarded-Port: 1\r\nX-Forwarded-Prefix: /evil\r\n"
+                   b"X-Forwarded-Ssl: on\r\nX-Forwarded-Protocol: ssl\r\n")  # fmt: skip
+        for head in (b"GET /ogc?f=json HTTP/1.0\r\n", b"GET /ogc?f=json HTTP/1.0\r\n" + spoofed):
+            answer = raw(server.port, head + b"\r\n")
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+            body = answer.split(b"\r\n\r\n", 1)[1]
+            assert json.loads(body)["links"][0]["href"] == f"{server.url}/ogc?f=json"
         status, headers, _ = get(server.url + "/vendor/leaflet/1.9.3/leaflet.js")
         assert status == 200 and "max-age=31536000" in headers["Cache-Control"]
         # No upload is ever meant for geoapp: nginx refuses a large body itself.

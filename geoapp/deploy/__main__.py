@@ -123,6 +123,9 @@ def serve(host: str, port: int, run: Path) -> int:
     handlers = {sig: signal.signal(sig, lambda n, _f: stopping.append(n))
                 for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
     env = {**os.environ, "GEOAPP_RUN_DIR": str(files.root)}
+    # Exactly one proxy, nginx, sets the X-Forwarded-* headers the app may believe
+    # (docs/security.md); a deployment with another proxy in front says so itself.
+    env.setdefault("GEOAPP_PROXY_COUNT", "1")
     gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG], env=env)
     procs = [gunicorn]
     status = 0
