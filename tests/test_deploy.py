@@ -89,12 +89,19 @@ def test_the_renderer_refuses_a_value_that_would_break_out_of_its_directive(opti
         render_nginx_conf(**{**options, option: value})
 
 
-def test_warm_builds_the_first_page_so_that_forked_workers_start_with_it(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(write_data_dir(tmp_path / "data"))})
-    warm(app)  # what gunicorn's master does before it forks
+@pytest.mark.parametrize(
+    "hosts",
+    [{}, {"TRUSTED_HOSTS": ".example.org"}, {"BASE_URL": "https://maps.example.org"}],
+)
+def test_warm_builds_the_first_page_so_that_forked_workers_start_with_it(tmp_path, hosts):
+    data = str(write_data_dir(tmp_path / "data"))
+    app = create_app({"TESTING": True, "DATA_DIR": data, **hosts})
+    warm(app)  # what gunicorn's master does before it forks, whatever hosts it answers
     pages = app.extensions["geoapp.pages"]
     assert pages.builds == 1
-    assert app.test_client().get("/", headers={"Accept-Encoding": "gzip"}).status_code == 200
+    host = "http://maps.example.org" if hosts else "http://localhost"
+    response = app.test_client().get("/", base_url=host, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
     assert pages.builds == 1
 
 

@@ -101,9 +101,16 @@ def warm(app: Flask) -> None:
     including one that replaces a recycled or killed worker, then forks with the map
     page built and compressed instead of building it under load.
     """
+    # A Host the app answers (TRUSTED_HOSTS, a leading dot meaning the domain and its
+    # subdomains); the pages themselves do not depend on it.
+    trusted = app.config.get("TRUSTED_HOSTS") or ["localhost"]
     client = app.test_client()
     for path in WARM_PATHS:
-        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+        response = client.get(
+            path,
+            base_url=f"http://{trusted[0].lstrip('.')}",
+            headers={"Accept-Encoding": "gzip"},
+        )
         if response.status_code != 200:
             raise RuntimeError(f"warming {path}: {response.status}")
 
