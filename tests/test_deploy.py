@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -132,7 +133,9 @@ def test_serve_prod_answers_through_nginx_and_ctrl_c_stops_both(nginx, tmp_path)
         assert stat.S_ISSOCK(server.files.socket.stat().st_mode)
         master = server.master_pid()
         nginx_master = int(server.files.nginx_pid.read_text())
-        workers = server.worker_pids()
+        deadline = time.monotonic() + 30  # gunicorn forks its workers one after the other
+        while len(workers := server.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert alive(master) and alive(nginx_master) and len(workers) == 2
     assert server.process.returncode == 0
     assert not any(alive(pid) for pid in (master, nginx_master, *workers))
