@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,14 +149,16 @@ def redact(url: str) -> str:
             return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
         except ValueError:
             return "the database URL (malformed)"
-    try:
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-        params = conninfo_to_dict(url)
-    except Exception:
+    if not _CONNINFO.fullmatch(url):
         return "the database URL (malformed)"
-    params.pop("password", None)
-    return make_conninfo(**params)  # type: ignore[arg-type]
+    pairs = _CONNINFO_PAIR.findall(url)
+    return " ".join(f"{k}={v}" for k, v in pairs if k != "password") or "the default database"
+
+
+#: One ``key=value`` of a libpq connection string (values quoted with '' may hold spaces).
+_PAIR = r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s']+)"
+_CONNINFO_PAIR = re.compile(_PAIR)
+_CONNINFO = re.compile(rf"\s*(?:{_PAIR}\s*)+")
 
 
 def scrub(message: str, url: str) -> str:
