@@ -72,6 +72,10 @@ has_database() {
   psql_as_owner postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
 }
 
+port_free() {
+  python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -107,6 +111,10 @@ start() {
   BIN=$(bindir) || { say "no PostgreSQL 15 binaries (set PG_BIN)"; return 1; }
   [ -f "$DIR/data/PG_VERSION" ] || init
   if ! running; then
+    if ! port_free "$(cat "$DIR/port")"; then  # taken since initdb: move to a free one
+      free_port >"$DIR/port"
+      echo "port = $(cat "$DIR/port")" >>"$DIR/data/postgresql.conf"
+    fi
     as_owner "$BIN/pg_ctl" start -w -t 60 -D "$DIR/data" -l "$DIR/server.log" >/dev/null ||
       { tail -n 20 "$DIR/server.log" >&2; return 1; }
   fi
