@@ -498,7 +498,7 @@ def test_the_database_goes_away_and_comes_back(own_server, tmp_path):
             message = str(caught.value)
             assert db.redact(url) in message and secret not in message and "\n" not in message
 
-        script("start")
+        assert script("start").strip().endswith(own_server[0])  # back on the same port
         deadline = time.monotonic() + 20
         while True:
             try:
