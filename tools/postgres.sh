@@ -18,6 +18,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KEY=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
 DIR=${GEOAPP_PG_DIR:-${TMPDIR:-/tmp}/geoapp-pg-$KEY}
+case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
 DB=geoapp_test
 TEMPLATE=geoapp_template
 ROLE=geoapp
@@ -49,9 +50,9 @@ install() {
   $SUDO apt-get install -y -q --no-install-recommends $PACKAGES >/dev/null
 }
 
-# Run a command as the cluster's owner.
+# Run a command as the cluster's owner (from /: the caller's folder may be closed to it).
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 running() {
