@@ -280,6 +280,20 @@ def _require_url(database_url: str | None) -> str:
     return database_url
 
 
+def _database():
+    """geoapp.data.db, or one line and exit 3 when psycopg (the postgis extra) is missing."""
+    try:
+        from geoapp.data import db as database
+    except ImportError as exc:
+        click.echo(
+            f"geoapp: error: geoapp db needs {exc.name or 'psycopg'}: "
+            "pip install 'geoapp[postgis]'",
+            err=True,
+        )
+        sys.exit(DATABASE_UNUSABLE)
+    return database
+
+
 def _data_problems(exc) -> None:
     click.echo(str(exc))
     click.echo(f"geoapp: {len(exc.problems)} problem(s) in the data: nothing done", err=True)
@@ -306,10 +320,10 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
     request. A failure leaves the database as it was.
     """
     from geoapp.catalog import DataError
-    from geoapp.data import db as database
     from geoapp.data.providers.base import BackendError
 
     url = _require_url(database_url)
+    database = _database()
     try:
         report = database.load(url, data_dir)
     except DataError as exc:
@@ -330,10 +344,10 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
 def db_check(database_url: str | None, data_dir: Path) -> None:
     """Compare the database with DATA_DIR; print each difference as LAYER: FEATURE-ID: what."""
     from geoapp.catalog import DataError
-    from geoapp.data import db as database
     from geoapp.data.providers.base import BackendError
 
     url = _require_url(database_url)
+    database = _database()
     try:
         problems = database.check(url, data_dir)
     except DataError as exc:

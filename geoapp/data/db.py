@@ -26,7 +26,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+import psycopg
 import shapely
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Json
 from shapely.geometry import shape
 
 from geoapp.catalog import DataError
@@ -120,8 +124,6 @@ COLUMN_NAMES: tuple[str, ...] = ("id", "ord", *(c.name for c in COLUMNS), "geom"
 
 def _password(url: str) -> str | None:
     try:
-        from psycopg.conninfo import conninfo_to_dict
-
         return conninfo_to_dict(url).get("password")  # type: ignore[return-value]
     except Exception:
         return None
@@ -180,8 +182,6 @@ def check_url(url: str) -> None:
 
     The message never repeats the value: it may hold a password.
     """
-    from psycopg.conninfo import conninfo_to_dict
-
     try:
         conninfo_to_dict(url)
     except Exception:
@@ -193,8 +193,6 @@ def check_url(url: str) -> None:
 
 def connect(url: str, *, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT):
     """One connection to ``url``; BackendError naming the database (no password) if none."""
-    import psycopg
-
     check_url(url)
     try:
         return psycopg.connect(
@@ -267,42 +265,33 @@ def read_files(data_dir: Path | str) -> Files:
 # -- SQL ------------------------------------------------------------------------------
 
 
-def _ident(*names: str):
-    from psycopg import sql
-
-    return sql.Identifier(*names)
-
-
 def _create_table(schema: str, layer: str):
-    from psycopg import sql
-
     columns = [
         sql.SQL("id text NOT NULL"),
         sql.SQL("ord integer NOT NULL"),
-        *(sql.SQL("{} {}").format(_ident(c.name), sql.SQL(c.type)) for c in COLUMNS),
+        *(sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in COLUMNS),
         sql.SQL("geom geometry(Geometry, 4326) NOT NULL"),
         sql.SQL("doc text NOT NULL"),
-        sql.SQL("CONSTRAINT {} PRIMARY KEY (id)").format(_ident(f"{layer}_pkey")),
-        sql.SQL("CONSTRAINT {} UNIQUE (ord)").format(_ident(f"{layer}_ord_key")),
+        sql.SQL("CONSTRAINT {} PRIMARY KEY (id)").format(sql.Identifier(f"{layer}_pkey")),
+        sql.SQL("CONSTRAINT {} UNIQUE (ord)").format(sql.Identifier(f"{layer}_ord_key")),
     ]
     return sql.SQL("CREATE TABLE {} ({})").format(
-        _ident(schema, layer), sql.SQL(", ").join(columns)
+        sql.Identifier(schema, layer), sql.SQL(", ").join(columns)
     )
 
 
 def _create_indexes(schema: str, layer: str) -> Iterator[Any]:
-    from psycopg import sql
-
     indexed = [("geom", "gist"), *((c.name, c.index) for c in COLUMNS if c.index)]
     for column, method in indexed:
         yield sql.SQL("CREATE INDEX {} ON {} USING {} ({})").format(
-            _ident(f"{layer}_{column}_idx"), _ident(schema, layer), sql.SQL(method), _ident(column)
+            sql.Identifier(f"{layer}_{column}_idx"),
+            sql.Identifier(schema, layer),
+            sql.SQL(method),
+            sql.Identifier(column),
         )
 
 
 def _create_meta(schema: str):
-    from psycopg import sql
-
     return sql.SQL(
         """CREATE TABLE IF NOT EXISTS {} (
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -315,7 +304,7 @@ def _create_meta(schema: str):
             loaded_from text NOT NULL,
             loaded_at timestamptz NOT NULL DEFAULT now()
         )"""
-    ).format(_ident(schema, META_TABLE))
+    ).format(sql.Identifier(schema, META_TABLE))
 
 
 def readiness(conn, schema: str = DEFAULT_SCHEMA) -> list[Problem]:
@@ -377,9 +366,7 @@ def describe(problems: Sequence[Problem]) -> str:
 
 
 def _select_meta(schema: str, columns: str):
-    from psycopg import sql
-
-    return sql.SQL("SELECT " + columns + " FROM {}").format(_ident(schema, META_TABLE))
+    return sql.SQL("SELECT " + columns + " FROM {}").format(sql.Identifier(schema, META_TABLE))
 
 
 # -- load ------------------------------------------------------------------------------
@@ -415,9 +402,6 @@ def load(
         The database cannot be reached or refused the load (a lock held longer than
         ``lock_timeout`` seconds, no PostGIS, no permission): nothing is written.
     """
-    import psycopg
-    from psycopg import sql
-
     started = time.perf_counter()
     files = read_files(data_dir)
     rows = {
@@ -432,21 +416,23 @@ def load(
             # One load at a time per schema; readers are never blocked by this lock.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"geoapp load {schema}"])
             _require_postgis(conn, url)
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(_ident(schema)))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             conn.execute(_create_meta(schema))
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(_ident(stage)))
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(_ident(stage)))
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(stage)))
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stage)))
             for layer, layer_rows in rows.items():
                 _build_table(conn, stage, layer, layer_rows)
             # The swap: the only moment readers wait (for the commit, just after).
             for layer in LAYERS:
-                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_ident(schema, layer)))
+                conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, layer))
+                )
                 conn.execute(
                     sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
-                        _ident(stage, layer), _ident(schema)
+                        sql.Identifier(stage, layer), sql.Identifier(schema)
                     )
                 )
-            conn.execute(sql.SQL("DROP SCHEMA {}").format(_ident(stage)))
+            conn.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(stage)))
             counter = _write_meta(conn, schema, files)
     except psycopg.Error as exc:
         raise BackendError(
@@ -464,8 +450,6 @@ def load(
 
 
 def _require_postgis(conn, url: str) -> None:
-    import psycopg
-
     if conn.execute("SHOW server_encoding").fetchone()[0] != "UTF8":
         raise BackendError(f"{redact(url)}: the database must be created with ENCODING 'UTF8'")
     if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone():
@@ -481,24 +465,19 @@ def _require_postgis(conn, url: str) -> None:
 
 
 def _build_table(conn, stage: str, layer: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    from psycopg import sql
-
     conn.execute(_create_table(stage, layer))
     copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        _ident(stage, layer), sql.SQL(", ").join(_ident(n) for n in COLUMN_NAMES)
+        sql.Identifier(stage, layer), sql.SQL(", ").join(sql.Identifier(n) for n in COLUMN_NAMES)
     )
     with conn.cursor() as cur, cur.copy(copy) as out:
         for row in rows:
             out.write_row(row)
     for statement in _create_indexes(stage, layer):
         conn.execute(statement)
-    conn.execute(sql.SQL("ANALYZE {}").format(_ident(stage, layer)))
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(stage, layer)))
 
 
 def _write_meta(conn, schema: str, files: Files) -> int:
-    from psycopg import sql
-    from psycopg.types.json import Json
-
     (counter,) = conn.execute(
         sql.SQL(
             """INSERT INTO {meta} AS m (counter, content_hash, schema_version, layers, sources,
@@ -510,7 +489,7 @@ def _write_meta(conn, schema: str, files: Files) -> int:
                    sources = excluded.sources, build_info = excluded.build_info,
                    loaded_from = excluded.loaded_from, loaded_at = now()
                RETURNING counter"""
-        ).format(meta=_ident(schema, META_TABLE)),
+        ).format(meta=sql.Identifier(schema, META_TABLE)),
         [
             files.content_hash,
             SCHEMA_VERSION,
@@ -537,8 +516,6 @@ def check(url: str, data_dir: Path | str, *, schema: str = DEFAULT_SCHEMA) -> li
     Raises DataError when the files do not validate, BackendError when the
     database cannot be reached.
     """
-    import psycopg
-
     files = read_files(data_dir)
     conn = connect(url, autocommit=True)
     try:
@@ -559,11 +536,9 @@ def check(url: str, data_dir: Path | str, *, schema: str = DEFAULT_SCHEMA) -> li
 
 
 def _check_layer(conn, schema: str, layer: Layer, features: list[dict]) -> list[Problem]:
-    from psycopg import sql
-
     names = [n for n in COLUMN_NAMES if n != "geom"]
     query = sql.SQL("SELECT {}, ST_AsBinary(geom) FROM {} ORDER BY ord").format(
-        sql.SQL(", ").join(_ident(n) for n in names), _ident(schema, layer.id)
+        sql.SQL(", ").join(sql.Identifier(n) for n in names), sql.Identifier(schema, layer.id)
     )
     stored = {}
     order = []
