@@ -192,6 +192,9 @@ def test_a_new_load_is_seen_by_every_server_without_restart(new_database, tmp_pa
         before = one.version()
         assert two.version() == before == f"1-{db.content_hash(first)}"
         assert one.get("port-one")["properties"]["name"] == "Port one"
+        for _ in range(8):  # past psycopg's prepare threshold: server-side prepared statements
+            assert two.query(Query(), "ports").matched == 3
+            assert two.get("port-one")["properties"]["name"] == "Port one"
         second = small_data(tmp_path / "second", port_name="Renamed port", extra_ports=4)
         db.load(url, second)
         deadline = time.monotonic() + 1.5  # the version is re-read at most once a second
@@ -201,6 +204,7 @@ def test_a_new_load_is_seen_by_every_server_without_restart(new_database, tmp_pa
         assert two.get("port-one")["properties"]["name"] == "Renamed port"
         assert two.layers()["ports"].count == 5
         assert two.query(Query(text="renamed"), "ports").matched == 1
+        assert two.query(Query(), "ports").matched == 5  # the prepared statement, replanned
         time.sleep(1.05)
         assert one.version() == two.version()
         db.load(url, second)  # the same files again: a new load, a new version all the same
