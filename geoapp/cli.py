@@ -1,6 +1,7 @@
-"""The ``geoapp`` command: ``serve`` (the default), ``validate`` and ``export``.
+"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export`` and ``db``.
 
-Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data.
+Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data, 3 when
+the database cannot be used.
 """
 
 from __future__ import annotations
@@ -240,6 +241,128 @@ def _debug() -> bool:
 def _suffixed(out: Path, value: str) -> Path:
     """``map.png`` -> ``map-energy.png``."""
     return out.with_name(f"{out.stem}-{value}{out.suffix}")
+
+
+# -- geoapp db: the PostGIS database ------------------------------------------------------
+
+#: Exit status when the database cannot be used (unreachable, no PostGIS, load refused),
+#: as the app's refusal to start (3); 1 is for data, 2 for a bad command line.
+DATABASE_UNUSABLE = 3
+
+_database_url = click.option(
+    "--database-url",
+    envvar="GEOAPP_DATABASE_URL",
+    show_envvar=True,
+    help="PostgreSQL URL, postgresql://user:password@host:port/db.",
+)
+_db_data_dir = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GEOAPP_DATA_DIR",
+    default=DEFAULTS["DATA_DIR"],
+    show_default="the bundled geodata/",
+    help="Directory of layer files.",
+)
+
+
+@cli.group()
+def db() -> None:
+    """The PostGIS database: load the data into it, check it against the files.
+
+    Exit status: 0 done, 1 the data does not validate or differs, 2 bad command
+    line, 3 the database cannot be used (unreachable, no PostGIS, load refused).
+    """
+
+
+def _require_url(database_url: str | None) -> str:
+    if not database_url:
+        raise click.UsageError("give --database-url or set GEOAPP_DATABASE_URL")
+    return database_url
+
+
+def _database():
+    """geoapp.data.db, or one line and exit 3 when psycopg (the postgis extra) is missing."""
+    try:
+        from geoapp.data import db as database
+    except ImportError as exc:
+        click.echo(
+            f"geoapp: error: geoapp db needs {exc.name or 'psycopg'}: "
+            "pip install 'geoapp[postgis]'",
+            err=True,
+        )
+        sys.exit(DATABASE_UNUSABLE)
+    return database
+
+
+def _data_problems(exc) -> None:
+    click.echo(str(exc))
+    click.echo(f"geoapp: {len(exc.problems)} problem(s) in the data: nothing done", err=True)
+    sys.exit(1)
+
+
+def _unusable(exc) -> None:
+    from geoapp.data.db import URLError
+
+    if isinstance(exc, URLError):
+        raise click.BadParameter(str(exc), param_hint="--database-url") from None
+    click.echo(f"geoapp: error: {exc}", err=True)
+    sys.exit(DATABASE_UNUSABLE)
+
+
+@db.command("load")
+@_database_url
+@_db_data_dir
+def db_load(database_url: str | None, data_dir: Path) -> None:
+    """Validate DATA_DIR and load it into the database, in one transaction.
+
+    Creates the tables and indexes, loads every layer, the sources and the build
+    info, and bumps the data version: servers on the database see it at their next
+    request. A failure leaves the database as it was.
+    """
+    from geoapp.catalog import DataError
+    from geoapp.data.providers.base import BackendError
+
+    url = _require_url(database_url)
+    database = _database()
+    try:
+        report = database.load(url, data_dir)
+    except DataError as exc:
+        _data_problems(exc)
+    except BackendError as exc:
+        _unusable(exc)
+    total = sum(report.counts.values())
+    click.echo(
+        f"geoapp: loaded {total} features in {len(report.counts)} layers from {data_dir} into "
+        f"{database.redact(url)} in {report.seconds:.1f} s (version {report.version})",
+        err=True,
+    )
+
+
+@db.command("check")
+@_database_url
+@_db_data_dir
+def db_check(database_url: str | None, data_dir: Path) -> None:
+    """Compare the database with DATA_DIR; print each difference as LAYER: FEATURE-ID: what."""
+    from geoapp.catalog import DataError
+    from geoapp.data.providers.base import BackendError
+
+    url = _require_url(database_url)
+    database = _database()
+    try:
+        problems = database.check(url, data_dir)
+    except DataError as exc:
+        _data_problems(exc)
+    except BackendError as exc:
+        _unusable(exc)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(
+            f"geoapp: {len(problems)} difference(s) between {database.redact(url)} and {data_dir}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"geoapp: {database.redact(url)} matches {data_dir}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS: dict[str, Any] = {
     # Where the layer files live.
     "DATA_DIR": str(ROOT / "geodata"),
+    # A PostgreSQL URL: serve the layers from PostGIS (loaded by `geoapp db load`) instead
+    # of DATA_DIR. Empty: the files.
+    "DATABASE_URL": "",
     # Online tile layers are offered in the layer switcher only when this is on;
     # the page then still opens on the bundled basemap unless DEFAULT_TILES names one.
     "ONLINE_TILES": False,

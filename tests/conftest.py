@@ -7,6 +7,14 @@ from click.testing import CliRunner
 
 from geoapp import create_app
 from geoapp.config import DEFAULTS
+from tests.postgis import (  # noqa: F401 - fixtures: provider over files and PostGIS
+    files_provider,
+    new_database,
+    pg_server,
+    pg_url,
+    postgis_provider,
+    provider,
+)
 from tests.servers import gunicorn
 
 

@@ -56,6 +56,14 @@ class ProviderError(Exception):
     """The backend cannot answer now (database away): a 503, the app keeps running."""
 
 
+class BackendError(Exception):
+    """The backend cannot be used at all: unreachable at start-up, not loaded, not PostGIS.
+
+    ``str()`` is one line that names the database without its password. The app
+    refuses to start with it (exit 3), as it does with data that does not validate.
+    """
+
+
 class Provider(ABC):
     """One data backend."""
 
