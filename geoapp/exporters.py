@@ -5,6 +5,10 @@ Images (png, svg, pdf) are drawn by :mod:`geoapp.render`; the standalone page
 carries every attribute and the sources of each selected feature. Formats with
 no list type get lists and objects as JSON text, so nothing is lost.
 
+Files are safe to open: a CSV text cell that a spreadsheet would run as a formula
+is neutralised (:func:`neutralise`), and KML text is HTML-escaped, since KML
+viewers show names and data in HTML balloons (:func:`_kml`).
+
 Every file is written in a private temporary folder next to the target and
 renamed into place only when complete: a failed or interrupted export leaves
 no partial file and never clobbers the file it was to replace.
@@ -12,8 +16,7 @@ no partial file and never clobbers the file it was to replace.
 
 from __future__ import annotations
 
-import csv
-import io
+import html
 import json
 import logging
 import os
@@ -273,23 +276,65 @@ def _gpkg(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None
 
 
 def _kml(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
-    """One KML folder per layer; ``name`` and ``id`` become the placemark's name and id."""
+    """One KML folder per layer; ``name`` and ``id`` become the placemark's name and id.
+
+    Every text value is HTML-escaped (``&``, ``<``, ``>``): Google Earth and other
+    viewers render names and data as HTML in their balloons, so a name such as
+    ``<img src=x onerror=...>`` would run there. Escaped, it shows as typed; a GIS
+    reading the file back gets the escaped text (``&amp;`` for ``&``).
+    """
     for i, (layer, table) in enumerate(_tables(selected)):
+        for column in table.columns:
+            if column != "geometry" and not pd.api.types.is_numeric_dtype(table[column]):
+                table[column] = table[column].map(_html_text)
         pyogrio.write_dataframe(table, path, layer=layer, driver="LIBKML", append=i > 0)
 
 
+def _html_text(value):
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+#: First characters that make a spreadsheet (Excel, LibreOffice, Sheets) read a cell
+#: as a formula: OWASP's list for CSV injection.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text``, with a leading ``'`` if a spreadsheet would run it as a formula.
+
+    Only text cells come here: numbers (``length_km`` of ``-12.5``) stay numbers.
+    The quote makes the spreadsheet show the cell as text; the cell is also
+    written quoted (:func:`csv_field`), as OWASP recommends.
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_field(value: object) -> str:
+    """One CSV field: empty for a missing value, numbers as they are, text quoted when
+    it holds a comma, a quote or a line break, or when it was neutralised."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    safe = neutralise(value)
+    if safe is not value or any(c in safe for c in ',"\r\n'):
+        return '"' + safe.replace('"', '""') + '"'
+    return safe
+
+
 def _csv(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
-    """One row per feature, geometry as WKT in the ``WKT`` column (GDAL reads it back)."""
+    """One row per feature, geometry as WKT in the ``WKT`` column (GDAL reads it back).
+
+    Text cells that start like a formula are neutralised (:func:`neutralise`).
+    """
     features = [f for fs in selected.values() for f in fs]
     table = attribute_table(features)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     columns = [c for c in table.columns if c != "geometry"]
-    writer.writerow(["WKT", *columns])
+    lines = [",".join(csv_field(c) for c in ["WKT", *columns])]
     wkt = shapely.to_wkt(table.geometry.values, rounding_precision=7, trim=True)
     for text, row in zip(wkt, table[columns].itertuples(index=False), strict=True):
-        writer.writerow([text, *("" if pd.isna(v) else v for v in row)])
-    path.write_text(out.getvalue(), encoding="utf-8")
+        lines.append(",".join(csv_field(v) for v in (text, *row)))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 DATA_WRITERS: dict[str, Callable[[Catalog, dict[str, list[dict]], Path], None]] = {
