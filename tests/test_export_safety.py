@@ -87,7 +87,7 @@ def test_numbers_stay_numbers_and_only_text_is_neutralised(catalog, tmp_path):
     assert row["length_km"] == "-12.5" and float(row["length_km"]) == -12.5
     assert row["capacity_bcm"] == "30.0"
     assert row["name"] == "'-12.5"
-    assert ',-12.5,' in path.read_text(encoding="utf-8")  # unquoted: a spreadsheet number
+    assert ",-12.5," in path.read_text(encoding="utf-8")  # unquoted: a spreadsheet number
 
 
 @pytest.mark.parametrize(
