@@ -19,9 +19,12 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,7 +125,81 @@ def format_of(path: str | os.PathLike) -> str | None:
     return EXTENSIONS.get(Path(path).suffix.lower())
 
 
-# -- the atomic write ----------------------------------------------------------------
+# -- the atomic write, and what killed exports leave behind -------------------------
+
+#: A temporary folder whose owner cannot be told (or, whatever its owner, one this old)
+#: is stale: no export takes this long, so removing it never touches live work.
+STALE_AFTER = 3600.0
+#: Web exports write in the system temporary folder: ``geoapp-export-<pid>-<random>``.
+WEB_TEMP_PREFIX = "geoapp-export-"
+#: How often (seconds) a web worker looks for what killed workers left in that folder.
+SWEEP_EVERY = 600.0
+#: ``.<name>.<pid>-<random>.part`` (CLI) or ``geoapp-export-<pid>-<random>`` (web); the
+#: random part is tempfile's (letters, digits, ``_``), so the pid is the last ``<digits>-``.
+_TEMP_NAME = re.compile(r"(?:\..+\.|geoapp-export-)(\d+)-[a-z0-9_]+(?:\.part)?")
+_last_sweep = -math.inf
+
+
+def _owner_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (signal 0 only asks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def is_stale(folder: Path, now: float | None = None) -> bool:
+    """Whether a temporary export folder is left over from an export that was killed.
+
+    Its name carries the id of the process that made it: it is stale once that
+    process is gone (SIGKILL, OOM killer, a killed gunicorn worker), never while
+    it runs. A folder with no readable owner, or older than STALE_AFTER, counts
+    as stale by age alone.
+    """
+    match = _TEMP_NAME.fullmatch(folder.name)
+    try:
+        age = (time.time() if now is None else now) - folder.lstat().st_mtime
+    except FileNotFoundError:
+        return False  # already removed by someone else
+    if age > STALE_AFTER:
+        return True
+    if match is None or int(match[1]) == os.getpid():
+        return False
+    return not _owner_alive(int(match[1]))
+
+
+def remove_stale(parent: Path, pattern: str) -> list[Path]:
+    """Remove the stale temporary folders matching ``pattern`` in ``parent``; return them.
+
+    Called before each CLI export (for ``.*.part`` beside the target) and by web
+    workers (for ``geoapp-export-*`` in the system temporary folder), so what a
+    killed export left is cleaned by the next one.
+    """
+    removed = []
+    try:
+        candidates = list(parent.glob(pattern))
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_dir() and not folder.is_symlink() and is_stale(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                log.info("removed %s, left by an interrupted export", folder)
+                removed.append(folder)
+    return removed
+
+
+def sweep_web_temp(force: bool = False) -> list[Path]:
+    """Remove stale ``geoapp-export-*`` folders, at most once per SWEEP_EVERY per process."""
+    global _last_sweep
+    now = time.monotonic()
+    if not force and now - _last_sweep < SWEEP_EVERY:
+        return []
+    _last_sweep = now
+    return remove_stale(Path(tempfile.gettempdir()), f"{WEB_TEMP_PREFIX}*")
 
 
 @contextmanager
@@ -133,9 +210,14 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     rename is atomic; same name, so drivers that go by the extension are happy;
     side files such as SQLite journals stay in it). On any error, including
     KeyboardInterrupt, the folder is removed and the target is left as it was.
+    A SIGKILL leaves the folder (``.<name>.<pid>-<random>.part``); the next export
+    to the same folder removes it (:func:`remove_stale`).
     """
     target = Path(target)
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    remove_stale(target.parent, ".*.part")
+    folder = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".part", dir=target.parent)
+    )
     try:
         path = folder / target.name
         yield path
@@ -165,8 +247,14 @@ def write_export(
 def export_bytes(
     catalog: Catalog, selection: Selection, fmt: str, options: ExportOptions = ExportOptions()
 ) -> bytes:
-    """Return the export as bytes (for the web), written through the same writers."""
-    with tempfile.TemporaryDirectory(prefix="geoapp-export-") as folder:
+    """Return the export as bytes (for the web), written through the same writers.
+
+    The temporary folder is named after this process, so that another worker can
+    tell, after this one is killed, that it is stale (:func:`sweep_web_temp`).
+    """
+    sweep_web_temp()
+    prefix = f"{WEB_TEMP_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         path = Path(folder) / f"export{FORMATS[fmt].extension}"
         WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
         return path.read_bytes()
