@@ -161,7 +161,7 @@ def export(
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
         selection = parse_selection(sectors, layers, bbox)
-        page = parse_page(size, width, height, dpi)
+        page = parse_page(size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"])
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 

@@ -21,6 +21,14 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_MAX_AGE": 300,
     # Map page cache entries (one per distinct query).
     "PAGE_CACHE_SIZE": 128,
+    # Image exports (png, svg, pdf) a worker process draws at once, and how many more may
+    # wait for a slot; the rest get a 503 with Retry-After (geoapp.budget). Keep the sum
+    # below gunicorn's --threads, so that the map page always has a thread.
+    "EXPORT_CONCURRENCY": 2,
+    "EXPORT_QUEUE": 1,
+    # Most pixels of one image export (width x height), CLI and web: 6000 x 4000. A raster
+    # costs 4 bytes a pixel while it is drawn, so this bounds an export's memory.
+    "EXPORT_MAX_PIXELS": 24_000_000,
     "DEBUG": False,
 }
 
@@ -66,7 +74,18 @@ def check(config: Mapping[str, Any]) -> None:
     if tiles not in ("", *TILE_PROVIDERS):
         valid = ", ".join(["'' (none)", *TILE_PROVIDERS])
         raise ConfigError(f"DEFAULT_TILES={tiles!r}: use one of {valid}")
-    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE"):
-        value = config[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{key}={value!r}: must be a whole number >= 0")
+    from geoapp.selection import MAX_PIXELS, MIN_PIXELS
+
+    lowest = {"EXPORT_CONCURRENCY": 1, "EXPORT_MAX_PIXELS": MIN_PIXELS[0] * MIN_PIXELS[1]}
+    highest = {"EXPORT_MAX_PIXELS": MAX_PIXELS * MAX_PIXELS}
+    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE", "EXPORT_CONCURRENCY", "EXPORT_QUEUE",
+                "EXPORT_MAX_PIXELS"):  # fmt: skip
+        value, low, high = config[key], lowest.get(key, 0), highest.get(key)
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            within = f">= {low}" if high is None else f"from {low} to {high}"
+            raise ConfigError(f"{key}={value!r}: must be a whole number {within}")

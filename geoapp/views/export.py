@@ -7,13 +7,20 @@ them is a 400 naming the formats that do (:func:`geoapp.exporters.check_options`
 the CLI's rule). An unexpected failure while drawing is the app's clean 500
 (:mod:`geoapp.errors`: logged, no traceback in the answer). The data never changes while the process runs, so each
 answer is kept in a small cache: a second download of the same view is free.
+
+Images are drawn within the worker's export budget (:mod:`geoapp.budget`): at most
+EXPORT_CONCURRENCY at once and EXPORT_QUEUE waiting, the rest a 503 with Retry-After;
+a page over EXPORT_MAX_PIXELS is a 400 naming the maximum.
 """
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
+from geoapp.budget import ExportBudget
 from geoapp.cache import BuildOnceCache
 from geoapp.catalog import QueryError, check_parameters
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
@@ -38,17 +45,39 @@ def export(fmt: str):
     check_options(fmt, [name for name in ("title", "size") if (args.get(name) or "").strip()])
     selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
     title = parse_title(args.get("title"))
-    page = parse_page(args.get("size"))
+    page = parse_page(args.get("size"), max_area=current_app.config["EXPORT_MAX_PIXELS"])
     options = ExportOptions(page=page, title=title)
+    catalog = get_catalog()
+
+    def build() -> bytes:
+        if FORMATS[fmt].family != "image":
+            return export_bytes(catalog, selection, fmt, options)
+        with budget().slot():  # BusyError: a 503 with Retry-After (geoapp.errors)
+            return export_bytes(catalog, selection, fmt, options)
+
     cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
-    body = cache.get(
-        (fmt, selection, options), lambda: export_bytes(get_catalog(), selection, fmt, options)
-    )
+    body = cache.get((fmt, selection, options), build)
     response = send_body(body, FORMATS[fmt].mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{filename(selection.sectors)}{FORMATS[fmt].extension}"'
     )
     return response
+
+
+_BUDGET_LOCK = threading.Lock()
+
+
+def budget() -> ExportBudget:
+    """This app's export budget (one per worker process), made from its settings."""
+    found = current_app.extensions.get("geoapp.export_budget")
+    if found is None:
+        with _BUDGET_LOCK:
+            config = current_app.config
+            found = current_app.extensions.setdefault(
+                "geoapp.export_budget",
+                ExportBudget(config["EXPORT_CONCURRENCY"], config["EXPORT_QUEUE"]),
+            )
+    return found
 
 
 def filename(sectors: tuple[str, ...]) -> str:
