@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,18 +245,27 @@ def write_export(
 
 
 def export_bytes(
-    catalog: Catalog, selection: Selection, fmt: str, options: ExportOptions = ExportOptions()
+    catalog: Catalog,
+    selection: Selection,
+    fmt: str,
+    options: ExportOptions = ExportOptions(),
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> bytes:
     """Return the export as bytes (for the web), written through the same writers.
 
-    The temporary folder is named after this process, so that another worker can
-    tell, after this one is killed, that it is stale (:func:`sweep_web_temp`).
+    ``guard`` is entered around an image's expensive drawing (the web's export
+    budget, :mod:`geoapp.budget`). The temporary folder is named after this
+    process, so that another worker can tell, after this one is killed, that it is
+    stale (:func:`sweep_web_temp`).
     """
     sweep_web_temp()
     prefix = f"{WEB_TEMP_PREFIX}{os.getpid()}-"
     with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         path = Path(folder) / f"export{FORMATS[fmt].extension}"
-        WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
+        if FORMATS[fmt].family == "image":
+            write_image(catalog, selection, fmt, path, options, guard=guard)
+        else:
+            WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
         return path.read_bytes()
 
 
@@ -264,9 +273,14 @@ def export_bytes(
 
 
 def write_image(
-    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+    catalog: Catalog,
+    selection: Selection,
+    fmt: str,
+    path: Path,
+    options: ExportOptions,
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> None:
-    """PNG, SVG or PDF, drawn by render.py."""
+    """PNG, SVG or PDF, drawn by render.py (``guard`` around the drawing)."""
     render.render_map(
         catalog,
         selection,
@@ -275,6 +289,7 @@ def write_image(
         page=options.page,
         title=options.title,
         tiles=options.tiles,
+        guard=guard,
     )
 
 

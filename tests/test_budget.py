@@ -200,29 +200,37 @@ def test_a_large_drawing_gives_its_raster_back_without_the_garbage_collector(cat
 
 
 def test_under_a_burst_of_big_exports_a_real_worker_answers_503s_and_the_map(tmp_path):
-    """gunicorn, one worker of 4 threads, one export at a time: the rest are told to retry."""
+    """gunicorn, one worker of 4 threads, one export drawn at a time: other maps are told
+    to retry; other titles of the map being drawn wait for it and get their file."""
     env = {"GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"], "GEOAPP_EXPORT_CONCURRENCY": "1",
            "GEOAPP_EXPORT_QUEUE": "0"}  # fmt: skip
     with gunicorn("--workers", "1", "--threads", "4", env=env) as url:
-        statuses: list[tuple[int, str | None]] = []
 
-        def fetch(i: int) -> None:
-            try:
-                with urllib.request.urlopen(f"{url}/export.png?size=3000x2000&title=b{i}") as r:
-                    statuses.append((r.status, None))
-            except urllib.error.HTTPError as exc:
-                statuses.append((exc.code, exc.headers.get("Retry-After")))
+        def burst(paths: list[str]) -> tuple[list[tuple[int, str | None]], float]:
+            statuses: list[tuple[int, str | None]] = []
 
-        threads = [threading.Thread(target=fetch, args=(i,)) for i in range(3)]
-        for t in threads:
-            t.start()
-        time.sleep(0.3)
-        start = time.monotonic()
-        with urllib.request.urlopen(url + "/", timeout=30) as page:
-            assert page.status == 200
-        map_time = time.monotonic() - start
-        for t in threads:
-            t.join()
-    assert sorted(s for s, _ in statuses) == [200, 503, 503]
-    assert all(int(retry) >= 1 for s, retry in statuses if s == 503)
+            def fetch(path: str) -> None:
+                try:
+                    with urllib.request.urlopen(url + path, timeout=120) as response:
+                        statuses.append((response.status, None))
+                except urllib.error.HTTPError as exc:
+                    statuses.append((exc.code, exc.headers.get("Retry-After")))
+
+            threads = [threading.Thread(target=fetch, args=(p,)) for p in paths]
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            start = time.monotonic()
+            with urllib.request.urlopen(url + "/", timeout=30) as page:
+                assert page.status == 200
+            map_time = time.monotonic() - start
+            for t in threads:
+                t.join()
+            return statuses, map_time
+
+        maps, map_time = burst([f"/export.png?size={3000 + i}x2000&title=b" for i in range(3)])
+        titles, _ = burst([f"/export.png?size=3100x2000&title=t{i}" for i in range(3)])
+    assert sorted(s for s, _ in maps) == [200, 503, 503]
+    assert all(int(retry) >= 1 for s, retry in maps if s == 503)
     assert map_time < 2.0
+    assert [s for s, _ in titles] == [200, 200, 200]

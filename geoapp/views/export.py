@@ -49,14 +49,14 @@ def export(fmt: str):
     options = ExportOptions(page=page, title=title)
     catalog = get_catalog()
 
-    def build() -> bytes:
-        if FORMATS[fmt].family != "image":
-            return export_bytes(catalog, selection, fmt, options)
-        with budget().slot():  # BusyError: a 503 with Retry-After (geoapp.errors)
-            return export_bytes(catalog, selection, fmt, options)
-
+    # Images take a budget slot to draw (BusyError: a 503 with Retry-After, geoapp.errors);
+    # a PNG whose map is drawn already only adds its title, and takes none.
+    slot = budget().slot
     cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
-    body = cache.get((fmt, selection, options), build)
+    body = cache.get(
+        (fmt, selection, options),
+        lambda: export_bytes(catalog, selection, fmt, options, guard=slot),
+    )
     response = send_body(body, FORMATS[fmt].mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{filename(selection.sectors)}{FORMATS[fmt].extension}"'
