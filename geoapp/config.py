@@ -23,8 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_SIZE": 128,
     # Image exports (png, svg, pdf) a worker process draws at once, and how many more may
     # wait for a slot; the rest get a 503 with Retry-After (geoapp.budget). Keep the sum
-    # below gunicorn's --threads, so that the map page always has a thread.
-    "EXPORT_CONCURRENCY": 2,
+    # below gunicorn's --threads, so that the map page always has a thread. One per worker:
+    # with 2 workers on 2 cores that is a core each (measured: map page p99 0.28 s under 16
+    # clients of big exports; with 2 per worker, 0.93 s; bench/hardening.py).
+    "EXPORT_CONCURRENCY": 1,
     "EXPORT_QUEUE": 1,
     # Most pixels of one image export (width x height), CLI and web: 6000 x 4000. A raster
     # costs 4 bytes a pixel while it is drawn, so this bounds an export's memory.

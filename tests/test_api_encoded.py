@@ -80,3 +80,17 @@ def test_a_reloaded_catalog_never_gets_the_old_bytes(tmp_path):
         assert response.headers["ETag"] != old_tag
         again = client.get(url, headers={**dict(headers), "If-None-Match": old_tag})
         assert again.status_code == 200 and names_in(again) == ["New port"]
+
+
+def test_a_reloaded_catalog_never_gets_old_exports(tmp_path):
+    """Exports are kept per catalog too: after a swap, a download shows the new data."""
+    old = write_data_dir(tmp_path / "old", {"ports": [make_feature("ports", name="Old port")]})
+    new = write_data_dir(tmp_path / "new", {"ports": [make_feature("ports", name="New port")]})
+    app = create_app({"TESTING": True, "DATA_DIR": str(old)})
+    client = app.test_client()
+    assert b"Old port" in client.get("/export.csv?layers=ports").data
+    assert b"Old port" in client.get("/export.svg?layers=ports&title=t&size=600x400").data
+    app.extensions["geoapp.catalog"] = Catalog(new)
+    assert b"New port" in client.get("/export.csv?layers=ports").data
+    svg = client.get("/export.svg?layers=ports&title=t&size=600x400").data
+    assert b"New port" in svg and b"Old port" not in svg

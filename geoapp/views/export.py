@@ -16,13 +16,14 @@ a page over EXPORT_MAX_PIXELS is a 400 naming the maximum.
 from __future__ import annotations
 
 import threading
+import weakref
 
 from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
 from geoapp.budget import ExportBudget
 from geoapp.cache import BuildOnceCache
-from geoapp.catalog import QueryError, check_parameters
+from geoapp.catalog import Catalog, QueryError, check_parameters
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
 from geoapp.schema import SECTORS
@@ -52,8 +53,7 @@ def export(fmt: str):
     # Images take a budget slot to draw (BusyError: a 503 with Retry-After, geoapp.errors);
     # a PNG whose map is drawn already only adds its title, and takes none.
     slot = budget().slot
-    cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
-    body = cache.get(
+    body = answers(catalog).get(
         (fmt, selection, options),
         lambda: export_bytes(catalog, selection, fmt, options, guard=slot),
     )
@@ -65,6 +65,16 @@ def export(fmt: str):
 
 
 _BUDGET_LOCK = threading.Lock()
+_ANSWERS: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[bytes]] = weakref.WeakKeyDictionary()
+
+
+def answers(catalog: Catalog) -> BuildOnceCache[bytes]:
+    """The export answers kept for ``catalog``: a data reload (a new catalog) starts anew."""
+    with _BUDGET_LOCK:
+        found = _ANSWERS.get(catalog)
+        if found is None:
+            found = _ANSWERS[catalog] = BuildOnceCache(CACHE_SIZE)
+    return found
 
 
 def budget() -> ExportBudget:
