@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
+	$(BIN)/python bench/hardening.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -249,6 +250,13 @@ def check_parameters(args: Iterable[str], allowed: Sequence[str]) -> None:
 
 
 BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"
+#: A number as JSON (and so OpenAPI's ``number``) writes it; ``float()`` takes much more
+#: (``1_0``, `` 1``, ``nan``, non-ASCII digits), none of which a ``number`` parameter means.
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+JSON_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+#: An RFC 3339 full-date, as OpenAPI's ``format: date`` (the existence of the day is
+#: checked by date.fromisoformat, which alone would also take ``20170102``).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_bbox(raw: str, *, allow_3d: bool = False) -> BBox:
@@ -318,6 +326,13 @@ def vocabularies(layer: Layer, features: Sequence[dict]) -> dict[str, list[str]]
     return out
 
 
+def _is_iso_date(raw: str) -> bool:
+    try:
+        return bool(ISO_DATE.fullmatch(raw)) and date.fromisoformat(raw) is not None
+    except ValueError:
+        return False
+
+
 def match_properties(
     features: Sequence[dict], rows: Iterable[int], where: dict[str, str], layer: Layer
 ) -> list[int]:
@@ -337,15 +352,17 @@ def match_properties(
         kind = fields[name]
         if name in vocabulary:
             check_values(name, [raw], vocabulary[name])
-        if kind in ("number", "int"):
-            try:
-                wanted: object = float(raw)
-            except ValueError:
-                raise QueryError(name, raw, "a number") from None
-            if not math.isfinite(wanted):
+        wanted: object = raw
+        if kind == "int":  # the OpenAPI document says integer: 0.5 is not a year
+            if not JSON_INTEGER.fullmatch(raw):
+                raise QueryError(name, raw, "a whole number")
+            wanted = float(raw)
+        elif kind == "number":
+            if not JSON_NUMBER.fullmatch(raw) or not math.isfinite(float(raw)):
                 raise QueryError(name, raw, "a finite number")
-        else:
-            wanted = raw
+            wanted = float(raw)
+        elif kind == "isodate" and not _is_iso_date(raw):
+            raise QueryError(name, raw, "an ISO date YYYY-MM-DD")
         if name in MEMBER_OF:
             name, kind = MEMBER_OF[name], fields[MEMBER_OF[name]]
         tests.append((name, kind, wanted))

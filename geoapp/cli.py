@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from geoapp import styles
-from geoapp.config import BOOLEANS, DEFAULTS
+from geoapp.config import BOOLEANS, DEFAULTS, ConfigError, check, from_environment
 
 
 class DefaultGroup(click.Group):
@@ -45,7 +45,7 @@ def cli() -> None:
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory of layer files (default: the bundled geodata/).",
+    help="Directory of layer files (default: GEOAPP_DATA_DIR, else the bundled geodata/).",
 )
 @click.option("--debug/--no-debug", default=False, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
@@ -115,7 +115,8 @@ EACH = ("sector", "layer")
     help="Online tile background (images; needs network and the 'tiles' extra).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory of layer files (default: the bundled geodata/).")  # fmt: skip
+              help="Directory of layer files (default: GEOAPP_DATA_DIR, else the bundled "
+                   "geodata/).")  # fmt: skip
 def export(
     fmt: str | None,
     out: Path | None,
@@ -140,6 +141,7 @@ def export(
     from geoapp.catalog import Catalog, DataError, QueryError
     from geoapp.selection import parse_page, parse_selection, parse_title
 
+    config = _settings()
     fmt = _export_format(fmt, out, exporters)
     out = out or Path(f"geoapp-caspian{exporters.FORMATS[fmt].extension}")
     if not out.parent.is_dir():
@@ -160,7 +162,7 @@ def export(
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
         selection = parse_selection(sectors, layers, bbox)
-        page = parse_page(size, width, height, dpi)
+        page = parse_page(size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"])
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 
@@ -175,7 +177,7 @@ def export(
         raise click.UsageError(f"--each {each}: no {each} is selected")
 
     try:
-        catalog = Catalog(data_dir or DEFAULTS["DATA_DIR"])
+        catalog = Catalog(data_dir or config["DATA_DIR"])
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("geoapp: error: the data does not validate", err=True)
@@ -231,6 +233,17 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
     if named is None:
         raise click.UsageError(f"cannot tell the format of {out.name!r}; give --format ({valid})")
     return named
+
+
+def _settings() -> dict:
+    """The settings as the server reads them: defaults, then ``GEOAPP_*`` (DATA_DIR and the
+    export limits), checked; a bad value is a usage error (one line, exit 2)."""
+    try:
+        config = {**DEFAULTS, **from_environment()}
+        check(config)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    return config
 
 
 def _debug() -> bool:

@@ -14,6 +14,7 @@ import logging
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from geoapp.budget import BusyError
 from geoapp.catalog import NotFoundError, QueryError
 from geoapp.http import cors
 
@@ -79,6 +80,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFoundError)
     def not_found(exc: NotFoundError):
         return error_response(404, "Not found", str(exc), exc.valid, exc.hint)
+
+    @app.errorhandler(BusyError)
+    def busy(exc: BusyError):
+        # A 503 says "not now", unlike a 4xx; Retry-After says when (RFC 9110, 10.2.3).
+        return error_response(
+            503, "Service unavailable", str(exc), headers=[("Retry-After", str(exc.retry_after))]
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -5,6 +5,10 @@ Images (png, svg, pdf) are drawn by :mod:`geoapp.render`; the standalone page
 carries every attribute and the sources of each selected feature. Formats with
 no list type get lists and objects as JSON text, so nothing is lost.
 
+Files are safe to open: a CSV text cell that a spreadsheet would run as a formula
+is neutralised (:func:`neutralise`), and KML text is HTML-escaped, since KML
+viewers show names and data in HTML balloons (:func:`_kml`).
+
 Every file is written in a private temporary folder next to the target and
 renamed into place only when complete: a failed or interrupted export leaves
 no partial file and never clobbers the file it was to replace.
@@ -12,15 +16,17 @@ no partial file and never clobbers the file it was to replace.
 
 from __future__ import annotations
 
-import csv
-import io
+import html
 import json
 import logging
+import math
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +125,81 @@ def format_of(path: str | os.PathLike) -> str | None:
     return EXTENSIONS.get(Path(path).suffix.lower())
 
 
-# -- the atomic write ----------------------------------------------------------------
+# -- the atomic write, and what killed exports leave behind -------------------------
+
+#: A temporary folder whose owner cannot be told (or, whatever its owner, one this old)
+#: is stale: no export takes this long, so removing it never touches live work.
+STALE_AFTER = 3600.0
+#: Web exports write in the system temporary folder: ``geoapp-export-<pid>-<random>``.
+WEB_TEMP_PREFIX = "geoapp-export-"
+#: How often (seconds) a web worker looks for what killed workers left in that folder.
+SWEEP_EVERY = 600.0
+#: ``.<name>.<pid>-<random>.part`` (CLI) or ``geoapp-export-<pid>-<random>`` (web); the
+#: random part is tempfile's (letters, digits, ``_``), so the pid is the last ``<digits>-``.
+_TEMP_NAME = re.compile(r"(?:\..+\.|geoapp-export-)(\d+)-[a-z0-9_]+(?:\.part)?")
+_last_sweep = -math.inf
+
+
+def _owner_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (signal 0 only asks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def is_stale(folder: Path, now: float | None = None) -> bool:
+    """Whether a temporary export folder is left over from an export that was killed.
+
+    Its name carries the id of the process that made it: it is stale once that
+    process is gone (SIGKILL, OOM killer, a killed gunicorn worker), never while
+    it runs. A folder with no readable owner, or older than STALE_AFTER, counts
+    as stale by age alone.
+    """
+    match = _TEMP_NAME.fullmatch(folder.name)
+    try:
+        age = (time.time() if now is None else now) - folder.lstat().st_mtime
+    except FileNotFoundError:
+        return False  # already removed by someone else
+    if age > STALE_AFTER:
+        return True
+    if match is None or int(match[1]) == os.getpid():
+        return False
+    return not _owner_alive(int(match[1]))
+
+
+def remove_stale(parent: Path, pattern: str) -> list[Path]:
+    """Remove the stale temporary folders matching ``pattern`` in ``parent``; return them.
+
+    Called before each CLI export (for ``.*.part`` beside the target) and by web
+    workers (for ``geoapp-export-*`` in the system temporary folder), so what a
+    killed export left is cleaned by the next one.
+    """
+    removed = []
+    try:
+        candidates = list(parent.glob(pattern))
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_dir() and not folder.is_symlink() and is_stale(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                log.info("removed %s, left by an interrupted export", folder)
+                removed.append(folder)
+    return removed
+
+
+def sweep_web_temp(force: bool = False) -> list[Path]:
+    """Remove stale ``geoapp-export-*`` folders, at most once per SWEEP_EVERY per process."""
+    global _last_sweep
+    now = time.monotonic()
+    if not force and now - _last_sweep < SWEEP_EVERY:
+        return []
+    _last_sweep = now
+    return remove_stale(Path(tempfile.gettempdir()), f"{WEB_TEMP_PREFIX}*")
 
 
 @contextmanager
@@ -130,9 +210,14 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     rename is atomic; same name, so drivers that go by the extension are happy;
     side files such as SQLite journals stay in it). On any error, including
     KeyboardInterrupt, the folder is removed and the target is left as it was.
+    A SIGKILL leaves the folder (``.<name>.<pid>-<random>.part``); the next export
+    to the same folder removes it (:func:`remove_stale`).
     """
     target = Path(target)
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    remove_stale(target.parent, ".*.part")
+    folder = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".part", dir=target.parent)
+    )
     try:
         path = folder / target.name
         yield path
@@ -160,12 +245,27 @@ def write_export(
 
 
 def export_bytes(
-    catalog: Catalog, selection: Selection, fmt: str, options: ExportOptions = ExportOptions()
+    catalog: Catalog,
+    selection: Selection,
+    fmt: str,
+    options: ExportOptions = ExportOptions(),
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> bytes:
-    """Return the export as bytes (for the web), written through the same writers."""
-    with tempfile.TemporaryDirectory(prefix="geoapp-export-") as folder:
+    """Return the export as bytes (for the web), written through the same writers.
+
+    ``guard`` is entered around an image's expensive drawing (the web's export
+    budget, :mod:`geoapp.budget`). The temporary folder is named after this
+    process, so that another worker can tell, after this one is killed, that it is
+    stale (:func:`sweep_web_temp`).
+    """
+    sweep_web_temp()
+    prefix = f"{WEB_TEMP_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         path = Path(folder) / f"export{FORMATS[fmt].extension}"
-        WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
+        if FORMATS[fmt].family == "image":
+            write_image(catalog, selection, fmt, path, options, guard=guard)
+        else:
+            WRITERS[FORMATS[fmt].family](catalog, selection, fmt, path, options)
         return path.read_bytes()
 
 
@@ -173,9 +273,14 @@ def export_bytes(
 
 
 def write_image(
-    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+    catalog: Catalog,
+    selection: Selection,
+    fmt: str,
+    path: Path,
+    options: ExportOptions,
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> None:
-    """PNG, SVG or PDF, drawn by render.py."""
+    """PNG, SVG or PDF, drawn by render.py (``guard`` around the drawing)."""
     render.render_map(
         catalog,
         selection,
@@ -184,6 +289,7 @@ def write_image(
         page=options.page,
         title=options.title,
         tiles=options.tiles,
+        guard=guard,
     )
 
 
@@ -273,23 +379,65 @@ def _gpkg(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None
 
 
 def _kml(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
-    """One KML folder per layer; ``name`` and ``id`` become the placemark's name and id."""
+    """One KML folder per layer; ``name`` and ``id`` become the placemark's name and id.
+
+    Every text value is HTML-escaped (``&``, ``<``, ``>``): Google Earth and other
+    viewers render names and data as HTML in their balloons, so a name such as
+    ``<img src=x onerror=...>`` would run there. Escaped, it shows as typed; a GIS
+    reading the file back gets the escaped text (``&amp;`` for ``&``).
+    """
     for i, (layer, table) in enumerate(_tables(selected)):
+        for column in table.columns:
+            if column != "geometry" and not pd.api.types.is_numeric_dtype(table[column]):
+                table[column] = table[column].map(_html_text)
         pyogrio.write_dataframe(table, path, layer=layer, driver="LIBKML", append=i > 0)
 
 
+def _html_text(value):
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+#: First characters that make a spreadsheet (Excel, LibreOffice, Sheets) read a cell
+#: as a formula: OWASP's list for CSV injection.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text``, with a leading ``'`` if a spreadsheet would run it as a formula.
+
+    Only text cells come here: numbers (``length_km`` of ``-12.5``) stay numbers.
+    The quote makes the spreadsheet show the cell as text; the cell is also
+    written quoted (:func:`csv_field`), as OWASP recommends.
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_field(value: object) -> str:
+    """One CSV field: empty for a missing value, numbers as they are, text quoted when
+    it holds a comma, a quote or a line break, or when it was neutralised."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    safe = neutralise(value)
+    if safe is not value or any(c in safe for c in ',"\r\n'):
+        return '"' + safe.replace('"', '""') + '"'
+    return safe
+
+
 def _csv(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> None:
-    """One row per feature, geometry as WKT in the ``WKT`` column (GDAL reads it back)."""
+    """One row per feature, geometry as WKT in the ``WKT`` column (GDAL reads it back).
+
+    Text cells that start like a formula are neutralised (:func:`neutralise`).
+    """
     features = [f for fs in selected.values() for f in fs]
     table = attribute_table(features)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     columns = [c for c in table.columns if c != "geometry"]
-    writer.writerow(["WKT", *columns])
+    lines = [",".join(csv_field(c) for c in ["WKT", *columns])]
     wkt = shapely.to_wkt(table.geometry.values, rounding_precision=7, trim=True)
     for text, row in zip(wkt, table[columns].itertuples(index=False), strict=True):
-        writer.writerow([text, *("" if pd.isna(v) else v for v in row)])
-    path.write_text(out.getvalue(), encoding="utf-8")
+        lines.append(",".join(csv_field(v) for v in (text, *row)))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 DATA_WRITERS: dict[str, Callable[[Catalog, dict[str, list[dict]], Path], None]] = {

@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Response, current_app, request
 
@@ -89,11 +90,14 @@ def send_body(
     weak: bool = False,
     max_age: int | None = None,
     cors: bool = False,
+    gzipped: Callable[[], bytes] | None = None,
 ) -> Response:
     """Answer ``body`` with ETag/304, gzip when accepted, Cache-Control and optional CORS.
 
     ``etag`` (unquoted) names the body when the caller can do so more cheaply
     than a digest; ``weak`` says it names the meaning, not the bytes.
+    ``gzipped`` returns the body compressed, for a caller that keeps it (a large
+    answer compressed once per data version, whatever else the GzipCache holds).
     """
     tag = etag or etag_of(body)
     age = current_app.config["CACHE_MAX_AGE"] if max_age is None else max_age
@@ -113,7 +117,7 @@ def send_body(
         response = Response(status=304, headers=headers)
     else:
         if zipped:
-            body = GZIPPED.get(None if weak else tag, body)
+            body = gzipped() if gzipped is not None else GZIPPED.get(None if weak else tag, body)
             headers["Content-Encoding"] = "gzip"
         response = Response(body, mimetype=mimetype, headers=headers)
     response.set_etag(served, weak=weak)

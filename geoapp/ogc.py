@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from geoapp.catalog import (
+    BBOX_HINT,
+    JSON_NUMBER,
     Catalog,
     LayerData,
     NotFoundError,
@@ -53,8 +55,30 @@ LIMIT_DEFAULT = 10
 LIMIT_MAX = 1000
 ITEM_PARAMETERS = ("f", "bbox", "limit", "offset", "datetime")
 
+#: The most features ``offset`` may skip (what its 400 and the OpenAPI document say).
+OFFSET_MAX = 10**12
+
 DATETIME_HINT = "an RFC 3339 date or date-time (2017-10-02T00:00:00Z), or an interval a/b; .. leaves an end open"
-_NUMBER = re.compile(r"[0-9]{1,12}")
+_NUMBER = re.compile(r"[0-9]{1,13}")  # OFFSET_MAX has 13 digits; the range is checked after
+
+# The syntax of ``datetime``, one pattern for the server and the OpenAPI document (so that
+# Schemathesis generates exactly what is accepted): RFC 3339 full-dates that exist (leap
+# years included; year 0000 does not), date-times with an offset, and intervals whose ends
+# are an instant, ``..`` or empty. Only ASCII digits: ``\d`` means more in Python.
+_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+DATE_PATTERN = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME = (
+    "[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.][0-9]+)?"
+    "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+_INSTANT = f"{DATE_PATTERN}(?:{_TIME})?"
+DATETIME_PATTERN = f"^(?:{_INSTANT}|(?:{_INSTANT}|[.][.])?/(?:{_INSTANT}|[.][.])?)?$"
+_DATETIME = re.compile(DATETIME_PATTERN)
 
 
 def dumps(doc: object) -> bytes:
@@ -151,13 +175,13 @@ def items(
     allowed = (*ITEM_PARAMETERS, *fields)
     _only(args, allowed)
     limit = _integer(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
-    offset = _integer(args, "offset", 0, 0, 10**12)
-    bbox = parse_bbox(args["bbox"], allow_3d=True) if "bbox" in args else None
+    offset = _integer(args, "offset", 0, 0, OFFSET_MAX)
+    bbox = parse_ogc_bbox(args["bbox"]) if "bbox" in args else None
     rows = catalog.select(collection_id, bbox=bbox)
     where = {k: args[k] for k in args if k in fields}
     if where:
         rows = match_properties(data.features, rows, where, data.layer)
-    if "datetime" in args:
+    if args.get("datetime"):  # empty means no filter, as the OpenAPI document allows
         rows = _during(data.features, rows, parse_datetime(args["datetime"]))
     page = rows[offset : offset + limit]
 
@@ -308,8 +332,22 @@ def _etag(catalog: Catalog, base: str, collection_id: str, args: list) -> str:
     return hashlib.blake2b(key, digest_size=16).hexdigest()
 
 
+def parse_ogc_bbox(raw: str) -> tuple[float, float, float, float]:
+    """``bbox`` as /ogc takes it: four numbers, or six with heights (ignored).
+
+    Each number must be written as a JSON number, as the OpenAPI document declares
+    them (so ``1_0``, `` 1`` or non-ASCII digits, which Python's float() reads, are
+    refused); the box itself follows :func:`geoapp.catalog.parse_bbox`.
+    """
+    if not all(JSON_NUMBER.fullmatch(v) for v in raw.split(",")):
+        raise QueryError("bbox", raw, BBOX_HINT)
+    return parse_bbox(raw, allow_3d=True)
+
+
 def parse_datetime(raw: str) -> tuple[date | None, date | None]:
     """Parse an RFC 3339 instant or interval (``..`` or empty for an open end) to days."""
+    if not _DATETIME.fullmatch(raw):
+        raise QueryError("datetime", raw, DATETIME_HINT)
     start, sep, end = raw.partition("/")
     if not sep:
         day = _day(raw, raw)

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from geoapp.catalog import MEMBER_OF, Catalog, queryables, vocabularies
 from geoapp.ogc import (
     CONFORMANCE,
+    DATETIME_PATTERN,
     GEOJSON,
     HTML,
     ITEM_PARAMETERS,
     JSON,
     LIMIT_DEFAULT,
     LIMIT_MAX,
+    OFFSET_MAX,
     OPENAPI,
 )
 from geoapp.schema import FIELDS, Layer
@@ -43,10 +45,14 @@ PARAMETERS = {
     "bbox": {
         "name": "bbox",
         "in": "query",
-        "description": "Only features that intersect the box: minlon,minlat,maxlon,maxlat (CRS84).",
+        "description": "Only features that intersect the box: minlon,minlat,maxlon,maxlat "
+        "(CRS84), or six numbers with the heights third and sixth (ignored); not five. Longitudes from "
+        "-180 to 180 and latitudes from -90 to 90, each minimum at most its maximum; "
+        "anything else is a 400.",
         "required": False,
         "style": "form",
         "explode": False,
+        # The OGC standard's own schema: "four or six" and the ranges are prose.
         "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     },
     "limit": {
@@ -68,14 +74,15 @@ PARAMETERS = {
         "in": "query",
         "description": "How many matching features to skip (paging; follow the `next` link).",
         "required": False,
-        "schema": {"type": "integer", "minimum": 0, "default": 0},
+        "schema": {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX, "default": 0},
     },
     "datetime": {
         "name": "datetime",
         "in": "query",
-        "description": "RFC 3339 instant or interval (`..` for an open end), matched to `date`.",
+        "description": "RFC 3339 instant or interval (`..` or nothing for an open end, not "
+        "both; the start not after the end), matched to `date`. Empty: no filter.",
         "required": False,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": DATETIME_PATTERN},
     },
     "featureId": {
         "name": "featureId",

@@ -22,8 +22,9 @@ import math
 import textwrap
 import threading
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import IO
@@ -41,7 +42,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 from shapely.errors import GEOSException
 
-from geoapp import styles
+from geoapp import png, styles
 from geoapp.cache import BuildOnceCache
 from geoapp.catalog import BBox, Catalog
 from geoapp.schema import LAYERS, SECTORS
@@ -252,6 +253,7 @@ def draw_map(
     page: Page = DEFAULT_PAGE,
     title: str | None = None,
     tiles: str | None = None,
+    title_band: float | None = None,
 ) -> tuple[Figure, MapInfo]:
     """Draw the selection into a new Figure (with an Agg canvas) and say what was drawn.
 
@@ -259,11 +261,19 @@ def draw_map(
     width, then the legend takes a corner of the frame that hides no point symbol
     (the scale bar and north arrow take the other side), or else a band below the
     frame, which is then made shorter and refitted to the view.
+
+    With ``title_band`` (inches), no title is drawn and that band is left blank at
+    the top: the PNG writer draws titles apart (:func:`render_png`).
     """
     proj = projected(catalog, selection.bbox)
     fig = Figure(figsize=(page.width, page.height), dpi=page.dpi)
     FigureCanvasAgg(fig)
-    top = 1 - _draw_title(fig, printable(title or default_title(selection), weight="bold"))
+    if title_band is None:
+        label, band = _fit_title(fig, printable(title or default_title(selection), weight="bold"))
+        label.set_y(1 - band / page.height / 2)
+    else:
+        band = title_band
+    top = 1 - band / page.height
     bottom = ATTRIBUTION_BAND / page.height
     ax = fig.add_axes((0.015, bottom, 0.97, top - bottom))
     ax.set_facecolor(styles.BASEMAP_STYLE["water"])
@@ -317,8 +327,10 @@ ATTRIBUTION_BAND = 0.42
 TITLE_SIZE, MIN_TITLE_SIZE = 13.0, 9.0
 
 
-def _draw_title(fig: Figure, text: str) -> float:
-    """Draw the title so that it fits the page's width; return its band as a page fraction.
+def _fit_title(fig: Figure, text: str):
+    """Draw the title so that it fits the page's width; return it and its band in inches.
+
+    The band depends on the page's width and dpi only, not its height.
 
     A long title shrinks to MIN_TITLE_SIZE, then wraps onto two lines; what still
     does not fit ends in an ellipsis. Measured once or twice: each measure is ~1 ms.
@@ -338,9 +350,7 @@ def _draw_title(fig: Figure, text: str) -> float:
             label.set_text("\n".join(lines))
             width = label.get_window_extent(renderer).width
     height = label.get_window_extent(renderer).height / fig.dpi
-    band = max(0.55, height + 0.25) / fig.get_figheight()
-    label.set_y(1 - band / 2)
-    return band
+    return label, max(0.55, height + 0.25)
 
 
 def _fit_frame(
@@ -368,15 +378,150 @@ def render_map(
     page: Page = DEFAULT_PAGE,
     title: str | None = None,
     tiles: str | None = None,
+    guard: Callable[[], AbstractContextManager] = nullcontext,
 ) -> MapInfo:
-    """Draw and save the map as ``fmt`` (png, svg or pdf) to a path or binary file."""
+    """Draw and save the map as ``fmt`` (png, svg or pdf) to a path or binary file.
+
+    ``guard`` (a context manager factory, e.g. the web's export budget slot) is
+    entered around the expensive drawing only: a PNG whose map is cached needs none.
+    """
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"not an image format: {fmt!r}")
+    if fmt == "png" and not tiles:
+        data, info = render_png(catalog, selection, page=page, title=title, guard=guard)
+        if isinstance(out, str):
+            with open(out, "wb") as f:
+                f.write(data)
+        else:
+            out.write(data)
+        return info
+    with guard():
+        return _save(catalog, selection, out, fmt, page=page, title=title, tiles=tiles)
+
+
+def _save(catalog, selection, out, fmt, *, page, title, tiles) -> MapInfo:
     fig, info = draw_map(catalog, selection, page=page, title=title, tiles=tiles)
     # No dates or versions in the files: the same map gives the same bytes.
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
-    fig.savefig(out, format=fmt, dpi=page.dpi, metadata=metadata[fmt])
+    try:
+        fig.savefig(out, format=fmt, dpi=page.dpi, metadata=metadata[fmt])
+    finally:
+        close(fig)
     return info
+
+
+def close(fig: Figure) -> None:
+    """Free a figure's raster and artists now, not when the garbage collector next runs.
+
+    A figure is a web of reference cycles (figure, canvas, axes, artists), so it
+    outlives its last use until a full collection; its Agg raster (4 bytes a pixel:
+    96 MB at 6000 x 4000) would live as long. Dropping the renderer frees the raster
+    at once (texts hold it too, from their last measure), and clearing the figure
+    breaks most cycles.
+    """
+    canvas = fig.canvas
+    for artist in fig.findobj():
+        if getattr(artist, "_renderer", None) is not None:
+            artist._renderer = None  # texts keep the renderer that last measured them
+    fig.clear()
+    if isinstance(canvas, FigureCanvasAgg):
+        canvas.renderer = None
+        canvas._lastKey = None  # so that a later get_renderer() makes a new one
+
+
+# -- PNG: the map drawn once, titles added cheaply ------------------------------------
+
+
+@dataclass(frozen=True)
+class PngBody:
+    """Everything of a PNG below its title, compressed, and what was drawn."""
+
+    pixels: png.Deflated
+    split: int  # the first row of the body; the rows above it are the title's
+    info: MapInfo
+
+
+_BODIES: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[PngBody]] = weakref.WeakKeyDictionary()
+#: Map bodies kept per catalog. One is a few MB at most (a 6000 x 4000 px map is ~1.5 MB).
+BODY_CACHE_SIZE = 16
+
+
+def png_bodies(catalog: Catalog) -> BuildOnceCache[PngBody]:
+    """The cache of PNG map bodies of ``catalog`` (per catalog: a reload starts anew)."""
+    with _CACHE_LOCK:
+        bodies = _BODIES.get(catalog)
+        if bodies is None:
+            bodies = _BODIES[catalog] = BuildOnceCache(BODY_CACHE_SIZE)
+    return bodies
+
+
+def render_png(
+    catalog: Catalog,
+    selection: Selection,
+    *,
+    page: Page = DEFAULT_PAGE,
+    title: str | None = None,
+    guard: Callable[[], AbstractContextManager] = nullcontext,
+) -> tuple[bytes, MapInfo]:
+    """The map as PNG bytes: the title drawn now, everything else drawn once per view.
+
+    What costs is the map (layout, rasterising, compressing: seconds at 6000 x 4000 px)
+    and it does not depend on the title, only on the title band's height, which is
+    the same for nearly every title (one line, or two at a smaller size). So the body
+    is cached by (selection, page, band) and a new title costs its strip alone: a
+    title cannot defeat the cache. ``guard`` is entered to draw a body, only.
+    """
+    text = printable(title or default_title(selection), weight="bold")
+    strip, band = _title_strip(page, text)
+    key = (selection, page, round(band, 6))
+    body = png_bodies(catalog).get(
+        key, lambda: _guarded_body(guard, catalog, selection, page, band)
+    )
+    try:
+        strip.canvas.draw()
+        rows = np.asarray(strip.canvas.buffer_rgba())[: body.split]
+        head = png.deflate_rows(rows, final=False)
+    finally:
+        close(strip)
+    info = replace(body.info, feature_ids=list(body.info.feature_ids),
+                   labels=list(body.info.labels), label_boxes=list(body.info.label_boxes))  # fmt: skip
+    return png.join(head, body.pixels, page.dpi), info
+
+
+def _title_strip(page: Page, text: str) -> tuple[Figure, float]:
+    """A figure of the page's width holding only the title; and the title band (inches)."""
+    fig = Figure(figsize=(page.width, 1.0), dpi=page.dpi)
+    FigureCanvasAgg(fig)
+    label, band = _fit_title(fig, text)
+    # A whole number of pixel rows, with the title as far from the top as on a full page.
+    height = (math.ceil(band * page.dpi) + 1) / page.dpi
+    fig.set_size_inches(page.width, height)
+    label.set_y(1 - band / 2 / height)
+    return fig, band
+
+
+def _guarded_body(guard, catalog: Catalog, selection: Selection, page: Page, band: float):
+    with guard():
+        return _png_body(catalog, selection, page, band)
+
+
+def _png_body(catalog: Catalog, selection: Selection, page: Page, band: float) -> PngBody:
+    """Draw the map below a blank title band and compress its rows.
+
+    The split between title and body lies a little above the frame's top edge (whose
+    line is half its width, 0.4 pt, above it) and well below the title, which is
+    centred in its band with at least 0.125 in below it.
+    """
+    fig, info = draw_map(catalog, selection, page=page, title_band=band)
+    try:
+        fig.canvas.draw()
+        raster = np.asarray(fig.canvas.buffer_rgba())
+        split = int(band * page.dpi - math.ceil(2 * page.dpi / 72) - 1)
+        pixels = png.deflate_rows(raster[split:], final=True)
+        del raster
+    finally:
+        close(fig)
+    return PngBody(pixels, split, info)
 
 
 def frame_bbox(proj: Projected, extent: tuple[float, float, float, float]) -> BBox:

@@ -87,13 +87,23 @@ def parse_selection(
 MIN_INCHES = (6.0, 4.0)
 MIN_PIXELS = (600, 400)
 MAX_PIXELS = 6000
+#: The most pixels in all (EXPORT_MAX_PIXELS in geoapp.config, which may lower or raise it):
+#: 6000 x 4000. The raster being drawn takes 4 bytes a pixel.
+DEFAULT_MAX_AREA = 24_000_000
 DPI_RANGE = (72.0, 1000.0)
 DEFAULT_DPI = 150.0
-PAGE_HINT = (
-    f"a page at least {MIN_INCHES[0]:g} x {MIN_INCHES[1]:g} in and "
-    f"{MIN_PIXELS[0]} x {MIN_PIXELS[1]} px, at most {MAX_PIXELS} px a side, "
-    f"at {DPI_RANGE[0]:g} to {DPI_RANGE[1]:g} dpi"
-)
+
+
+def page_hint(max_area: int = DEFAULT_MAX_AREA) -> str:
+    """The page rule in words, with the pixel budget in force."""
+    return (
+        f"a page at least {MIN_INCHES[0]:g} x {MIN_INCHES[1]:g} in and "
+        f"{MIN_PIXELS[0]} x {MIN_PIXELS[1]} px, at most {MAX_PIXELS} px a side and "
+        f"{max_area} px in all, at {DPI_RANGE[0]:g} to {DPI_RANGE[1]:g} dpi"
+    )
+
+
+PAGE_HINT = page_hint()
 SIZE_PATTERN = re.compile(r"([0-9]{1,5})[xX]([0-9]{1,5})")
 SIZE_HINT = f"WIDTHxHEIGHT in pixels, {PAGE_HINT}"
 
@@ -114,8 +124,8 @@ class Page:
     def pixels(self) -> tuple[int, int]:
         return round(self.width * self.dpi), round(self.height * self.dpi)
 
-    def fits(self) -> bool:
-        """Whether the page keeps :data:`PAGE_HINT` (small float slack on the inches)."""
+    def fits(self, max_area: int = DEFAULT_MAX_AREA) -> bool:
+        """Whether the page keeps :func:`page_hint` (small float slack on the inches)."""
         dpi = self.dpi
         if not all(math.isfinite(v) for v in (self.width, self.height, dpi)):
             return False
@@ -126,6 +136,7 @@ class Page:
             and self.height >= MIN_INCHES[1] - 1e-9
             and MIN_PIXELS[0] <= w <= MAX_PIXELS
             and MIN_PIXELS[1] <= h <= MAX_PIXELS
+            and w * h <= max_area
         )
 
 
@@ -148,8 +159,11 @@ def parse_page(
     width: float | None = None,
     height: float | None = None,
     dpi: float | None = None,
+    max_area: int = DEFAULT_MAX_AREA,
 ) -> Page:
     """The page of an image export from pixels (``size``) or inches, at ``dpi``.
+
+    ``max_area`` is the most pixels in all (the setting EXPORT_MAX_PIXELS).
 
     Without ``dpi``, a ``size`` is drawn at 150 dpi, or lower where that keeps the
     page at least 6 x 4 in (600 x 400 px is a 6 x 4 in page at 100 dpi), so that
@@ -176,8 +190,9 @@ def parse_page(
         given = {"width": width, "height": height, "dpi": dpi}
         what = next((k for k, v in given.items() if v is not None), "size")
         value = ", ".join(f"{k} {v:g}" for k, v in given.items() if v is not None)
-    if not page.fits():
-        raise QueryError(what, value, PAGE_HINT if pixels is None else SIZE_HINT)
+    if not page.fits(max_area):
+        hint = page_hint(max_area)
+        raise QueryError(what, value, hint if pixels is None else f"WIDTHxHEIGHT in pixels, {hint}")
     return page
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from geoapp import get_catalog
 from geoapp.catalog import NotFoundError, QueryError, check_parameters, parse_bbox, parse_list
+from geoapp.encoded import encoded_layer
 from geoapp.http import cors, send_body
 from geoapp.ogc import dumps
 from geoapp.schema import FIELD_NAMES, SECTORS, STATUSES
@@ -16,6 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 bp.after_request(cors)
 
 FILTERS = ("sector", "status", "bbox", "completed_by", "q")
+GEOJSON = "application/geo+json"
 
 
 def parse_date(name: str) -> date | None:
@@ -54,18 +56,27 @@ def layers():
 
 @bp.get("/layers/<layer_id>")
 def layer(layer_id: str):
-    """One layer as a GeoJSON FeatureCollection, filtered by the query string."""
+    """One layer as a GeoJSON FeatureCollection, filtered by the query string.
+
+    Answered from bytes encoded once per catalog (:mod:`geoapp.encoded`): the
+    unfiltered answer, which every page load fetches, with its tag and gzip kept.
+    """
     catalog = get_catalog()
     if layer_id not in catalog.layers:
         raise NotFoundError("layer", layer_id, catalog.layers)
+    encoded = encoded_layer(catalog, layer_id)
+    if not request.args:
+        return send_body(
+            encoded.body, GEOJSON, etag=encoded.tag, cors=True, gzipped=encoded.gzipped
+        )
     check_parameters(request.args, FILTERS)
-    features = catalog.features(
-        layer_id,
-        sectors=parse_list("sector", request.args.get("sector"), SECTORS),
-        statuses=parse_list("status", request.args.get("status"), STATUSES),
-        bbox=parse_bbox(raw) if (raw := request.args.get("bbox")) is not None else None,
-        completed_by=parse_date("completed_by"),
-        q=request.args.get("q"),
-    )
-    doc = {"type": "FeatureCollection", "features": features}
-    return send_body(dumps(doc), "application/geo+json", cors=True)
+    filters = {
+        "sectors": parse_list("sector", request.args.get("sector"), SECTORS),
+        "statuses": parse_list("status", request.args.get("status"), STATUSES),
+        "bbox": parse_bbox(raw) if (raw := request.args.get("bbox")) is not None else None,
+        "completed_by": parse_date("completed_by"),
+        "q": request.args.get("q"),
+    }
+    rows = catalog.select(layer_id, **filters)
+    tag = encoded.tag_of(sorted(filters.items()))
+    return send_body(encoded.join(rows), GEOJSON, etag=tag, cors=True)

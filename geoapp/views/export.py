@@ -7,15 +7,23 @@ them is a 400 naming the formats that do (:func:`geoapp.exporters.check_options`
 the CLI's rule). An unexpected failure while drawing is the app's clean 500
 (:mod:`geoapp.errors`: logged, no traceback in the answer). The data never changes while the process runs, so each
 answer is kept in a small cache: a second download of the same view is free.
+
+Images are drawn within the worker's export budget (:mod:`geoapp.budget`): at most
+EXPORT_CONCURRENCY at once and EXPORT_QUEUE waiting, the rest a 503 with Retry-After;
+a page over EXPORT_MAX_PIXELS is a 400 naming the maximum.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 from flask import Blueprint, current_app, request
 
 from geoapp import get_catalog
+from geoapp.budget import ExportBudget
 from geoapp.cache import BuildOnceCache
-from geoapp.catalog import QueryError, check_parameters
+from geoapp.catalog import Catalog, QueryError, check_parameters
 from geoapp.exporters import FORMATS, ExportOptions, check_options, export_bytes
 from geoapp.http import send_body
 from geoapp.schema import SECTORS
@@ -38,17 +46,48 @@ def export(fmt: str):
     check_options(fmt, [name for name in ("title", "size") if (args.get(name) or "").strip()])
     selection = parse_selection(args.get("sectors"), args.get("layers"), args.get("bbox"))
     title = parse_title(args.get("title"))
-    page = parse_page(args.get("size"))
+    page = parse_page(args.get("size"), max_area=current_app.config["EXPORT_MAX_PIXELS"])
     options = ExportOptions(page=page, title=title)
-    cache = current_app.extensions.setdefault("geoapp.exports", BuildOnceCache(CACHE_SIZE))
-    body = cache.get(
-        (fmt, selection, options), lambda: export_bytes(get_catalog(), selection, fmt, options)
+    catalog = get_catalog()
+
+    # Images take a budget slot to draw (BusyError: a 503 with Retry-After, geoapp.errors);
+    # a PNG whose map is drawn already only adds its title, and takes none.
+    slot = budget().slot
+    body = answers(catalog).get(
+        (fmt, selection, options),
+        lambda: export_bytes(catalog, selection, fmt, options, guard=slot),
     )
     response = send_body(body, FORMATS[fmt].mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{filename(selection.sectors)}{FORMATS[fmt].extension}"'
     )
     return response
+
+
+_BUDGET_LOCK = threading.Lock()
+_ANSWERS: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[bytes]] = weakref.WeakKeyDictionary()
+
+
+def answers(catalog: Catalog) -> BuildOnceCache[bytes]:
+    """The export answers kept for ``catalog``: a data reload (a new catalog) starts anew."""
+    with _BUDGET_LOCK:
+        found = _ANSWERS.get(catalog)
+        if found is None:
+            found = _ANSWERS[catalog] = BuildOnceCache(CACHE_SIZE)
+    return found
+
+
+def budget() -> ExportBudget:
+    """This app's export budget (one per worker process), made from its settings."""
+    found = current_app.extensions.get("geoapp.export_budget")
+    if found is None:
+        with _BUDGET_LOCK:
+            config = current_app.config
+            found = current_app.extensions.setdefault(
+                "geoapp.export_budget",
+                ExportBudget(config["EXPORT_CONCURRENCY"], config["EXPORT_QUEUE"]),
+            )
+    return found
 
 
 def filename(sectors: tuple[str, ...]) -> str:
