@@ -47,9 +47,11 @@ format: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/geoapp validate
 
-## Production: gunicorn with 2 workers of 4 threads (gthread: a long export never blocks the map).
+## Production: nginx on $(HOST):$(PORT) in front of gunicorn (geoapp.deploy.gunicorn: 2 gthread
+## workers of 4 threads, data loaded once) on a unix socket in run/. Ctrl-C stops both;
+## `geoapp reload` loads changed data. Needs Debian's nginx (docs/deploy.md).
 serve-prod: $(STAMP)
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) geoapp.wsgi:app
+	$(BIN)/python -m geoapp.deploy --host $(HOST) --port $(PORT)
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
 geodata: $(STAMP)
@@ -57,13 +59,14 @@ geodata: $(STAMP)
 	$(BIN)/python tools/build_geodata.py
 
 ## Benchmarks (not tests): geoapp against its peers, medians and ratios. Needs the bench extra,
-## Debian chromium-driver and wrk; see bench/README.md.
+## Debian chromium-driver, wrk and nginx; see bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
 	$(BIN)/python bench/hardening.py
+	$(BIN)/python bench/slow_clients.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -11,14 +11,15 @@ from flask import Flask, current_app
 
 from geoapp.catalog import Catalog, DataError
 from geoapp.config import DEFAULTS, ROOT, ConfigError, check, from_environment
-from geoapp.http import reject_repeated_parameters
+from geoapp.http import GZIPPED, reject_repeated_parameters
 
-__all__ = ["create_app", "get_catalog"]
+__all__ = ["create_app", "get_catalog", "reload_data"]
 
 log = logging.getLogger(__name__)
 
 #: Exit status when the app refuses to start: gunicorn's "worker failed to boot", so that
-#: its master stops instead of respawning workers that can never start.
+#: its master stops instead of respawning workers that can never start. (Under the
+#: production settings, geoapp.deploy.gunicorn, the master loads the app and exits with it.)
 REFUSED = 3
 
 
@@ -71,3 +72,22 @@ def refuse(problems: str, reason: str) -> None:
 def get_catalog() -> Catalog:
     """Return the current app's catalog."""
     return current_app.extensions["geoapp.catalog"]
+
+
+def reload_data(app: Flask) -> Catalog:
+    """Load the app's data directory again and serve the new catalog from now on.
+
+    For a server that outlives its data (gunicorn's master on SIGHUP, see
+    ``geoapp.deploy.gunicorn``): the new catalog is loaded and validated aside, so
+    data that does not validate raises DataError and the app keeps what it serves.
+    Answers cached from the old data (pages, exports, gzipped bodies) are dropped
+    after the swap, so none outlives it; caches keyed by the catalog object (the OGC
+    encodings, projected views) follow it by themselves.
+    """
+    catalog = Catalog(app.config["DATA_DIR"])
+    app.extensions["geoapp.catalog"] = catalog
+    app.extensions.pop("geoapp.pages", None)
+    app.extensions.pop("geoapp.exports", None)
+    GZIPPED.clear()
+    log.info("reloaded %s", catalog.data_dir)
+    return catalog

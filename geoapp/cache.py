@@ -1,7 +1,7 @@
 """A small thread-safe LRU that builds each missing value once.
 
 Map pages, exports and projected basemaps are pure functions of their key while
-the process runs (the data never changes), and each is expensive to build. When
+the data stays loaded (a reload drops the caches with it), and each is expensive to build. When
 several threads miss the same key at once, the first builds and the others wait
 for its result instead of building it again.
 """

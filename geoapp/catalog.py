@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 import geopandas as gpd
 import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from geoapp.schema import (
     BASEMAP_FIELDS,
@@ -113,9 +114,13 @@ class Catalog:
         problems = validate_dir(self.data_dir)
         if problems:
             raise DataError(problems)
-        self.sources, _ = load_sources(self.data_dir)
+        # Each file is read again below: one that changed since validation is a DataError
+        # too (its one line), never a traceback or half-loaded data.
+        self.sources, problems = load_sources(self.data_dir)
         #: What the build derived and measured (geodata/build.json); empty if absent.
-        self.build_info, _ = load_build_info(self.data_dir)
+        self.build_info, more = load_build_info(self.data_dir)
+        if problems or more:
+            raise DataError(problems + more)
         self.layers: dict[str, LayerData] = {}
         self._by_id: dict[str, tuple[str, int]] = {}
         for layer in LAYERS.values():
@@ -129,8 +134,14 @@ class Catalog:
 
     def _load(self, layer: Layer) -> LayerData:
         path = self.data_dir / layer.filename
-        features, _ = read_layer_file(path)
-        frame = gpd.read_file(path, engine="pyogrio")
+        features, problems = read_layer_file(path)
+        if problems:
+            raise DataError(problems)
+        try:
+            frame = gpd.read_file(path, engine="pyogrio")
+        except (OSError, DataSourceError, DataLayerError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DataError([Problem(layer.filename, "*", f"cannot read: {reason}")]) from None
         if list(frame["id"]) != [f["properties"]["id"] for f in features]:
             raise DataError([Problem(layer.filename, "*", "features could not be read in order")])
         frame = frame.set_crs("EPSG:4326", allow_override=True)

@@ -80,6 +80,80 @@ def validate(data_dir: Path) -> None:
     click.echo(f"{data_dir}: valid", err=True)
 
 
+@cli.command()
+@click.option(
+    "--pid",
+    "pid_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="gunicorn's pid file (default: gunicorn.pid in $GEOAPP_RUN_DIR or run/).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The directory the server serves (default: $GEOAPP_DATA_DIR or the bundled geodata/).",
+)
+def reload(pid_file: Path | None, data_dir: Path | None) -> None:
+    """Validate the data, then have the running server (gunicorn) load it.
+
+    The server reads its data once, at start, and never again by itself: a file that
+    goes bad while it serves changes nothing. This checks DATA_DIR first and, if a
+    problem is found, prints one line per problem and exits 1 with the server
+    untouched; otherwise it sends SIGHUP to gunicorn's master, which loads the data
+    again (validating it once more, keeping the old data if it fails) and forks new
+    workers with it.
+    """
+    import signal
+
+    from geoapp.deploy import RunFiles, run_dir
+    from geoapp.validate import validate_dir
+
+    pid_file = pid_file or RunFiles(run_dir()).gunicorn_pid
+    data_dir = data_dir or Path(os.environ.get("GEOAPP_DATA_DIR") or DEFAULTS["DATA_DIR"])
+    try:
+        pid = int(pid_file.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        raise click.ClickException(f"the server is not running: no pid file {pid_file}") from None
+    except (OSError, ValueError, UnicodeDecodeError):
+        pid = 0
+    if pid <= 1:  # 0 or -1 would signal a whole process group, 1 is init
+        raise click.BadParameter(f"{str(pid_file)!r} holds no pid", param_hint="--pid")
+    problems = validate_dir(data_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(
+            f"geoapp: not reloaded: {len(problems)} problem(s) in {data_dir}; "
+            "the server keeps serving the data it has",
+            err=True,
+        )
+        sys.exit(1)
+    try:  # a stale pid file may name another program, which SIGHUP would kill
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        command = None  # no /proc here, or no such process: os.kill says which
+    if command is not None and b"gunicorn" not in command:
+        raise click.ClickException(
+            f"the server is not running: process {pid} (from {pid_file}) is not gunicorn"
+        )
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise click.ClickException(
+            f"no process {pid} (from {pid_file}): the server is not running"
+        ) from None
+    except PermissionError:
+        raise click.ClickException(
+            f"not allowed to signal process {pid} (from {pid_file})"
+        ) from None
+    click.echo(
+        f"geoapp: {data_dir} is valid; gunicorn (pid {pid}) is loading it "
+        "and starting new workers with it",
+        err=True,
+    )
+
+
 EACH = ("sector", "layer")
 
 

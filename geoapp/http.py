@@ -1,7 +1,8 @@
 """HTTP caching helpers: ETag and conditional GET, gzip, Cache-Control, CORS.
 
-Layer JSON and map pages are immutable for the life of a process (the data is
-loaded once), so a body is named by a strong ETag and compressed once. The
+Layer JSON and map pages are immutable while the data stays loaded (it is loaded
+once, and replaced only by ``reload_data``, which empties these caches), so a body
+is named by a strong ETag and compressed once. The
 ETag scheme, in one place:
 
 - a body's tag is its digest, or one the caller derives from the data and the
@@ -58,6 +59,12 @@ class GzipCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def clear(self) -> None:
+        """Drop every entry (after a data reload: no body of the old data stays in memory)."""
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
 
     def get(self, tag: str | None, body: bytes) -> bytes:
         """``body`` gzipped; kept under ``tag`` unless ``tag`` is None (a body it does not name)."""

@@ -62,7 +62,7 @@ def source_messages(registry: dict) -> Iterator[tuple[str, str]]:
             yield key, f"'accessed' {accessed} is in the future"
 
 
-def feature_messages(props: dict, layer_id: str, registry: dict) -> Iterator[str]:
+def feature_messages(props: dict, layer_id: str, registry: dict | None) -> Iterator[str]:
     """Messages for one thematic feature's kind, position, status date and claim."""
     kind = props.get("kind")
     if isinstance(kind, str):
@@ -79,7 +79,8 @@ def feature_messages(props: dict, layer_id: str, registry: dict) -> Iterator[str
             yield f"a {position} position needs 'error_km', the largest distance it may be off"
     cited = props.get("position_source")
     if (
-        isinstance(cited, str)
+        registry is not None
+        and isinstance(cited, str)
         and cited.strip()
         and not set(SOURCE_ID_RE.findall(cited)) & set(registry)
     ):
@@ -98,7 +99,7 @@ def feature_messages(props: dict, layer_id: str, registry: dict) -> Iterator[str
             yield f"status {status!r} needs 'status_as_of', the date it is known to hold"
         if status_source is None:
             yield f"status {status!r} needs 'status_source', the source id that states it"
-    if isinstance(status_source, str) and status_source not in registry:
+    if registry is not None and isinstance(status_source, str) and status_source not in registry:
         yield f"'status_source' {status_source!r} is not in sources.json"
     claim = props.get("claim")
     if claim is not None and claim not in CLAIMS:
@@ -153,9 +154,13 @@ def _farthest_km(feature: dict, asset: dict) -> float | None:
     return worst
 
 
-def check(layers: dict[str, list], registry: dict) -> Iterator[tuple[str, str, str]]:
-    """(file, id, message) for every provenance problem of the loaded layers and sources."""
-    for key, message in source_messages(registry):
+def check(layers: dict[str, list], registry: dict | None) -> Iterator[tuple[str, str, str]]:
+    """(file, id, message) for every provenance problem of the loaded layers and sources.
+
+    ``registry`` is None when sources.json could not be read: citations are then not
+    checked against it (its own problem already says why).
+    """
+    for key, message in source_messages(registry or {}):
         yield "sources.json", key, message
     for layer_id, features in layers.items():
         if not LAYERS[layer_id].thematic:

@@ -7,9 +7,12 @@ app refuses to start with them. File-level problems use ``*`` as the id.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +52,42 @@ class Problem:
         return f"{self.file}: {self.feature}: {self.message}"
 
 
+def read_data_file(path: Path) -> str:
+    """Return the text of a data file; raise OSError unless it is a regular, readable file.
+
+    Opened without blocking and checked on the open descriptor, so that a directory,
+    FIFO or device named like a data file becomes one clear OSError instead of a hang
+    or a traceback from deep inside ``open``, and nothing can swap the file in between.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "a directory, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        file = open(fd, "rb")  # noqa: SIM115 (owns fd from here; closed by the with below)
+    except BaseException:
+        os.close(fd)
+        raise
+    with file:
+        return file.read().decode("utf-8")
+
+
+def unreadable(exc: OSError) -> str:
+    """The one-line reason a data file could not be read (the Problem names the file)."""
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def load_sources(data_dir: Path) -> tuple[dict[str, dict], list[Problem]]:
     """Read the source registry; return it with any problems found in it."""
     path = data_dir / SOURCES_FILE
     try:
-        registry = json.loads(path.read_text(encoding="utf-8"))
+        registry = json.loads(read_data_file(path))
     except FileNotFoundError:
         return {}, [Problem(SOURCES_FILE, "*", "missing: the source registry is required")]
+    except OSError as exc:
+        return {}, [Problem(SOURCES_FILE, "*", unreadable(exc))]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return {}, [Problem(SOURCES_FILE, "*", f"not valid JSON: {exc}")]
     if not isinstance(registry, dict):
@@ -83,10 +115,12 @@ def load_sources(data_dir: Path) -> tuple[dict[str, dict], list[Problem]]:
 def load_build_info(data_dir: Path) -> tuple[dict, list[Problem]]:
     """Read ``build.json`` (what the build derived and measured); optional, but an object."""
     path = data_dir / BUILD_FILE
-    if not path.is_file():
-        return {}, []
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
+        info = json.loads(read_data_file(path))
+    except FileNotFoundError:
+        return {}, []
+    except OSError as exc:
+        return {}, [Problem(BUILD_FILE, "*", unreadable(exc))]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return {}, [Problem(BUILD_FILE, "*", f"not valid JSON: {exc}")]
     if not isinstance(info, dict):
@@ -98,9 +132,11 @@ def read_layer_file(path: Path) -> tuple[list[dict], list[Problem]]:
     """Parse one layer file as an RFC 7946 FeatureCollection."""
     name = path.name
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_data_file(path))
     except FileNotFoundError:
         return [], [Problem(name, "*", "missing: every layer needs its file")]
+    except OSError as exc:
+        return [], [Problem(name, "*", unreadable(exc))]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [], [Problem(name, "*", f"not valid JSON: {exc}")]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
@@ -118,8 +154,11 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
     """Return every problem in a data directory (empty when it is clean)."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        return [Problem(str(data_dir), "*", "not a directory")]
+        what = "not a directory" if data_dir.exists() else "no such directory"
+        return [Problem(str(data_dir), "*", what)]
     registry, problems = load_sources(data_dir)
+    # An unreadable registry is one problem, not one more for every source a feature cites.
+    cited: dict[str, dict] | None = None if any(p.feature == "*" for p in problems) else registry
     problems += load_build_info(data_dir)[1]
     seen_ids: dict[str, str] = {}
     loaded: dict[str, list] = {}
@@ -130,13 +169,13 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
         if not features and not file_problems:
             problems.append(Problem(layer.filename, "*", "layer is empty"))
         for index, feature in enumerate(features):
-            problems += validate_feature(feature, layer, registry, index, seen_ids)
+            problems += validate_feature(feature, layer, cited, index, seen_ids)
     known = {layer.filename for layer in LAYERS.values()}
     for extra in sorted(data_dir.glob("*.geojson")):
         if extra.name not in known:
             valid = ", ".join(sorted(LAYERS))
             problems.append(Problem(extra.name, "*", f"unknown layer file; layers are: {valid}"))
-    problems += [Problem(*p) for p in provenance.check(loaded, registry)]
+    problems += [Problem(*p) for p in provenance.check(loaded, cited)]
     problems += [Problem(*p) for p in geocheck.check(loaded)]
     return problems
 
@@ -144,11 +183,15 @@ def validate_dir(data_dir: Path | str) -> list[Problem]:
 def validate_feature(
     feature: Any,
     layer: Layer,
-    registry: dict[str, dict],
+    registry: dict[str, dict] | None,
     index: int,
     seen_ids: dict[str, str],
 ) -> list[Problem]:
-    """Check one feature of ``layer``; record its id in ``seen_ids``."""
+    """Check one feature of ``layer``; record its id in ``seen_ids``.
+
+    ``registry`` is None when the source registry could not be read: citations are
+    then not checked against it (its own problem already says why).
+    """
     file = layer.filename
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return [Problem(file, f"#{index}", "not a GeoJSON Feature")]
@@ -239,7 +282,9 @@ _EXPECTED = {
 }
 
 
-def _thematic_messages(props: dict, layer: Layer, registry: dict[str, dict]) -> Iterator[str]:
+def _thematic_messages(
+    props: dict, layer: Layer, registry: dict[str, dict] | None
+) -> Iterator[str]:
     known = {f.name for f in FIELDS}
     for key in sorted(set(props) - known):
         yield f"unknown property {key!r}"
@@ -302,7 +347,7 @@ def _date_messages(props: dict) -> Iterator[str]:
             yield f"bad 'date': {exc}"
 
 
-def _source_messages(sources: Any, registry: dict[str, dict]) -> Iterator[str]:
+def _source_messages(sources: Any, registry: dict[str, dict] | None) -> Iterator[str]:
     if not isinstance(sources, list):
         return
     seen = set()
@@ -318,11 +363,11 @@ def _source_messages(sources: Any, registry: dict[str, dict]) -> Iterator[str]:
         if key in seen:
             yield f"source listed twice: {source['article']} / {source['section']}"
         seen.add(key)
-        if source["article"] not in registry:
+        if registry is not None and source["article"] not in registry:
             yield f"source {source['article']!r} is not in {SOURCES_FILE}"
 
 
-def _basemap_messages(props: dict, layer: Layer, registry: dict[str, dict]) -> Iterator[str]:
+def _basemap_messages(props: dict, layer: Layer, registry: dict[str, dict] | None) -> Iterator[str]:
     for key in sorted(set(props) - set(BASEMAP_FIELDS)):
         yield f"unknown property {key!r}"
     for key in BASEMAP_FIELDS:

@@ -1,12 +1,15 @@
-"""Fixtures: the app on the real bundled data, its test client and CLI runner."""
+"""Fixtures: the app on the real bundled data, its test client and CLI runner; nginx."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from click.testing import CliRunner
 
 from geoapp import create_app
 from geoapp.config import DEFAULTS
+from geoapp.deploy import nginx_binary
 from tests.postgis import (  # noqa: F401 - fixtures: provider over files and PostGIS
     files_provider,
     new_database,
@@ -46,3 +49,15 @@ def live_server():
         "--workers", "1", "--threads", "4", env={"GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"]}
     ) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    """Debian's nginx, for the tests of the production topology. Without it they skip,
+    except under CI=true, where they fail: CI must test what production runs."""
+    path = nginx_binary()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but nginx is not installed (apt-get install nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    return path

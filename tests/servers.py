@@ -1,8 +1,10 @@
-"""Start the real app under gunicorn on a free loopback port, for tests that need a server."""
+"""Start the real app on a free loopback port, for tests that need a server: under
+gunicorn alone, or as production runs it (``make serve-prod``: nginx in front)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +12,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from geoapp.deploy import RunFiles
 
 
 def free_port() -> int:
@@ -27,17 +32,66 @@ def gunicorn(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "geoapp.wsgi:app"]  # fmt: skip
     proc = subprocess.Popen(command, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/layers", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
+        _wait_for(url + "/api/layers", proc, "gunicorn", timeout=60)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _wait_for(url: str, proc: subprocess.Popen, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class Production:
+    """A running ``python -m geoapp.deploy``: nginx's URL, its run files, the launcher."""
+
+    url: str
+    port: int
+    files: RunFiles
+    process: subprocess.Popen
+
+    def master_pid(self) -> int:
+        """gunicorn's master, from the pid file its config writes."""
+        return int(self.files.gunicorn_pid.read_text())
+
+    def worker_pids(self) -> set[int]:
+        """gunicorn's workers: the master's children."""
+        return children(self.master_pid())
+
+
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started (gunicorn's workers, for its master), from /proc."""
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@contextmanager
+def production(run_dir: Path, env: dict[str, str] | None = None) -> Iterator[Production]:
+    """Run ``python -m geoapp.deploy`` (what ``make serve-prod`` runs: gunicorn from
+    ``geoapp.deploy.gunicorn`` behind nginx from ``geoapp/deploy/nginx.conf``) with nginx
+    on a free loopback port until the block ends; stop it as Ctrl-C does."""
+    port = free_port()
+    command = [sys.executable, "-m", "geoapp.deploy", "--host", "127.0.0.1",
+               "--port", str(port), "--run-dir", str(run_dir)]  # fmt: skip
+    proc = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url + "/api/layers", proc, "nginx and gunicorn")
+        yield Production(url, port, RunFiles(Path(run_dir).absolute()), proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

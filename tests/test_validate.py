@@ -162,7 +162,7 @@ def test_cli_validate_on_a_missing_directory_exits_1(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["validate", str(tmp_path / "nope")])
     assert exc.value.code == 1
-    assert "not a directory" in capsys.readouterr().out
+    assert "no such directory" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

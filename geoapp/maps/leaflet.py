@@ -22,14 +22,14 @@ import folium
 import jinja2
 import shapely
 import xyzservices.providers
+from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from shapely.geometry import shape
 
 from geoapp import security, styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
-from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from geoapp.maps import assets
-from geoapp.maps.view import legend_rows, swatch_uri, view_answer
+from geoapp.maps.view import swatch_uri, view_answer
 
 log = logging.getLogger(__name__)
 
@@ -338,8 +338,7 @@ def _layer_toggles(query: Query, standalone: bool) -> list[dict]:
     thematic = [k for k, v in LAYERS.items() if v.thematic]
     shown = query.layers if standalone else thematic
     return [
-        {"id": layer, "label": LAYERS[layer].title, "on": layer in query.layers}
-        for layer in shown
+        {"id": layer, "label": LAYERS[layer].title, "on": layer in query.layers} for layer in shown
     ]
 
 

@@ -5,8 +5,8 @@ parsed by :mod:`geoapp.selection`, as on the command line (the same page rule an
 title rule); a bad value is a 400 naming the valid ones, and ``title`` or ``size`` for a format that has no use for
 them is a 400 naming the formats that do (:func:`geoapp.exporters.check_options`,
 the CLI's rule). An unexpected failure while drawing is the app's clean 500
-(:mod:`geoapp.errors`: logged, no traceback in the answer). The data never changes while the process runs, so each
-answer is kept in a small cache: a second download of the same view is free.
+(:mod:`geoapp.errors`: logged, no traceback in the answer). The data does not change while it stays loaded
+(``reload_data`` drops this cache), so each answer is kept in a small cache: a second download of the same view is free.
 
 Images are drawn within the worker's export budget (:mod:`geoapp.budget`): at most
 EXPORT_CONCURRENCY at once and EXPORT_QUEUE waiting, the rest a 503 with Retry-After;
