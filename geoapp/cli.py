@@ -69,7 +69,7 @@ def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
 )
 def validate(data_dir: Path) -> None:
     """Check DATA_DIR's layer files; print each problem as FILE: FEATURE-ID: what."""
-    from geoapp.validate import validate_dir
+    from geoapp.data.validate import validate_dir
 
     problems = validate_dir(data_dir)
     for problem in problems:
@@ -106,8 +106,8 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     """
     import signal
 
+    from geoapp.data.validate import validate_dir
     from geoapp.deploy import RunFiles, run_dir
-    from geoapp.validate import validate_dir
 
     pid_file = pid_file or RunFiles(run_dir()).gunicorn_pid
     data_dir = data_dir or Path(os.environ.get("GEOAPP_DATA_DIR") or DEFAULTS["DATA_DIR"])
@@ -173,6 +173,10 @@ EACH = ("sector", "layer")
 @click.option("--sectors", help="Comma-separated sectors (default: all; energy, security, trade).")
 @click.option("--layers", help="Comma-separated layers (default: every thematic layer).")
 @click.option("--bbox", help="View as minlon,minlat,maxlon,maxlat (default: the Caspian region).")
+@click.option("--status", help="Comma-separated statuses (default: all), e.g. proposed,construction.")
+@click.option("--country", help="Comma-separated ISO 3166-1 alpha-3 codes, e.g. TKM,RUS.")
+@click.option("--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]].")
+@click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
 @click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
 @click.option("--width", type=float, help="Image width in inches [default: 10].")
 @click.option("--height", type=float, help="Image height in inches [default: 7].")
@@ -197,6 +201,10 @@ def export(
     sectors: str | None,
     layers: str | None,
     bbox: str | None,
+    status: str | None,
+    country: str | None,
+    from_: str | None,
+    to: str | None,
     size: str | None,
     width: float | None,
     height: float | None,
@@ -211,9 +219,12 @@ def export(
     Files are written to a temporary file beside --out and renamed into place,
     so a failed export never leaves a partial file or clobbers an existing one.
     """
-    from geoapp import exporters, render
-    from geoapp.catalog import Catalog, DataError, QueryError
-    from geoapp.selection import parse_page, parse_selection, parse_title
+    from geoapp import load_catalog
+    from geoapp.data.query import parse_query
+    from geoapp.errors import BackendError, DataError, QueryError
+    from geoapp.export import formats as exporters
+    from geoapp.maps.printed import figure as render
+    from geoapp.maps.printed.page import parse_page, parse_title
 
     config = _settings()
     fmt = _export_format(fmt, out, exporters)
@@ -235,27 +246,36 @@ def export(
     if size is not None and (width is not None or height is not None):
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
-        selection = parse_selection(sectors, layers, bbox)
+        # The same parser as /export.<fmt> and the map page: the same values, the same messages.
+        given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
+                       "country": country, "from": from_, "to": to}  # fmt: skip
+        selection = exporters.export_query(
+            parse_query({k: v for k, v in given_query.items() if v is not None}, "export")
+        )
         page = parse_page(size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"])
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 
     jobs = [(selection, out, title)]
     if each is not None:
-        field = f"{each}s"  # "sector" -> Selection.sectors, "layer" -> Selection.layers
+        field = f"{each}s"  # "sector" -> Query.sectors, "layer" -> Query.layers
+        values = selection.shown_sectors if each == "sector" else selection.layers
         jobs = [
             (selection.replace(**{field: (v,)}), _suffixed(out, v), title and f"{title} ({v})")
-            for v in getattr(selection, field)
+            for v in values
         ]
     if not jobs:
         raise click.UsageError(f"--each {each}: no {each} is selected")
 
     try:
-        catalog = Catalog(data_dir or config["DATA_DIR"])
+        catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("geoapp: error: the data does not validate", err=True)
         sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
 
     def run(job) -> Path:
         sel, path, job_title = job
@@ -406,8 +426,8 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
     info, and bumps the data version: servers on the database see it at their next
     request. A failure leaves the database as it was.
     """
-    from geoapp.catalog import DataError
     from geoapp.data.providers.base import BackendError
+    from geoapp.errors import DataError
 
     url = _require_url(database_url)
     database = _database()
@@ -430,8 +450,8 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
 @_db_data_dir
 def db_check(database_url: str | None, data_dir: Path) -> None:
     """Compare the database with DATA_DIR; print each difference as LAYER: FEATURE-ID: what."""
-    from geoapp.catalog import DataError
     from geoapp.data.providers.base import BackendError
+    from geoapp.errors import DataError
 
     url = _require_url(database_url)
     database = _database()

@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     # Map page cache entries (one per distinct query).
     "PAGE_CACHE_SIZE": 128,
     # Image exports (png, svg, pdf) a worker process draws at once, and how many more may
-    # wait for a slot; the rest get a 503 with Retry-After (geoapp.budget). Keep the sum
+    # wait for a slot; the rest get a 503 with Retry-After (geoapp.export.budget). Keep the sum
     # below gunicorn's --threads, so that the map page always has a thread. One per worker:
     # with 2 workers on 2 cores that is a core each (measured: map page p99 0.28 s under 16
     # clients of big exports; with 2 per worker, 0.93 s; bench/hardening.py).
@@ -82,7 +82,7 @@ def check(config: Mapping[str, Any]) -> None:
     Checked at start-up, so that a bad setting stops the app at once instead of
     turning every page into an error later.
     """
-    from geoapp.schema import is_web_url
+    from geoapp.data.schema import is_web_url
     from geoapp.styles import TILE_PROVIDERS
 
     tiles = config["DEFAULT_TILES"]
@@ -94,7 +94,7 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"BASE_URL={base!r}: must be an http or https URL, e.g. https://example.org"
         )
-    from geoapp.selection import MAX_PIXELS, MIN_PIXELS
+    from geoapp.maps.printed.page import MAX_PIXELS, MIN_PIXELS
 
     lowest = {"EXPORT_CONCURRENCY": 1, "EXPORT_MAX_PIXELS": MIN_PIXELS[0] * MIN_PIXELS[1]}
     highest = {"EXPORT_MAX_PIXELS": MAX_PIXELS * MAX_PIXELS}

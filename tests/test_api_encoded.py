@@ -7,7 +7,7 @@ import json
 
 from geoapp import create_app
 from geoapp.catalog import Catalog
-from geoapp.encoded import encoded_layer
+from geoapp.api.encoded import encoded_layer
 from tests.factories import make_feature, write_data_dir
 
 GZIP = {"Accept-Encoding": "gzip"}

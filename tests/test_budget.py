@@ -14,10 +14,10 @@ import urllib.request
 import pytest
 
 from geoapp import create_app, render
-from geoapp.budget import BusyError, ExportBudget
+from geoapp.export.budget import BusyError, ExportBudget
 from geoapp.cli import main
 from geoapp.config import DEFAULTS
-from geoapp.selection import parse_page, parse_selection
+from geoapp.export.page import parse_page, parse_selection
 from geoapp.views import export
 from tests.servers import gunicorn
 

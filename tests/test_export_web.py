@@ -21,9 +21,9 @@ from geoapp import styles
 from geoapp.catalog import QueryError
 from geoapp.config import DEFAULTS
 from geoapp.deploy import GUNICORN_CONFIG
-from geoapp.exporters import FORMATS
-from geoapp.schema import SECTORS, THEMATIC_LAYERS
-from geoapp.selection import MAX_TITLE, PAGE_HINT, parse_selection, parse_size
+from geoapp.export.formats import FORMATS
+from geoapp.data.schema import SECTORS, THEMATIC_LAYERS
+from geoapp.export.page import MAX_TITLE, PAGE_HINT, parse_selection, parse_size
 from tests.servers import gunicorn
 
 SMALL = "size=640x448"
@@ -204,7 +204,7 @@ def test_an_empty_title_is_the_default_as_on_the_command_line(client, fmt):
 def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
     """Three different exports at once under gunicorn, and the layer API answers meanwhile.
 
-    The worker draws them within its export budget (geoapp.budget): one told 503 comes
+    The worker draws them within its export budget (geoapp.export.budget): one told 503 comes
     back after its Retry-After, as a client should, and gets its file.
     """
     urls = [

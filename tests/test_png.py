@@ -15,7 +15,7 @@ from PIL import Image
 
 from geoapp import create_app, png, render
 from geoapp.config import DEFAULTS
-from geoapp.selection import parse_page, parse_selection
+from geoapp.export.page import parse_page, parse_selection
 from geoapp.views import export
 
 

@@ -25,8 +25,8 @@ from geoapp.data import db
 from geoapp.data.providers import BackendError, ProviderError, open_provider
 from geoapp.data.providers.files import FilesProvider
 from geoapp.data.query import Query
-from geoapp.schema import LAYERS
-from geoapp.validate import validate_dir
+from geoapp.data.schema import LAYERS
+from geoapp.data.validate import validate_dir
 from tests.factories import make_feature, write_data_dir
 from tests.postgis import SCRIPT, unavailable, with_database
 from tests.servers import free_port

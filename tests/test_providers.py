@@ -25,8 +25,8 @@ from geoapp.config import DEFAULTS
 from geoapp.data.providers.base import Result
 from geoapp.data.providers.files import encode
 from geoapp.data.query import CASPIAN_BBOX, MEMBER_OF, Query, queryables
-from geoapp.schema import COUNTRIES, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
-from geoapp.validate import read_layer_file
+from geoapp.data.schema import COUNTRIES, LAYERS, SECTORS, STATUSES, THEMATIC_LAYERS
+from geoapp.data.validate import read_layer_file
 from tests.postgis import data_dir_copy
 
 ALL_LAYERS = tuple(LAYERS)

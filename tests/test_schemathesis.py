@@ -1,6 +1,6 @@
 """Schemathesis against the OpenAPI document of /ogc: every check, a short seeded run.
 
-The document is generated from the schema (``geoapp.openapi``); this run holds the
+The document is generated from the schema (``geoapp.api.openapi``); this run holds the
 server to it. Every request the document calls valid must get a 2xx (or a 404 for an
 id that does not exist), every one it calls invalid a 400, and every answer must have a
 documented status, media type and shape (Schemathesis' checks, all of them).

@@ -33,11 +33,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Json
 from shapely.geometry import shape
 
-from geoapp.catalog import DataError
 from geoapp.data.providers.base import BackendError
 from geoapp.data.providers.files import encode
-from geoapp.schema import LAYERS, Layer, time_span
-from geoapp.validate import (
+from geoapp.data.schema import LAYERS, Layer, time_span
+from geoapp.data.validate import (
     BUILD_FILE,
     SOURCES_FILE,
     Problem,
@@ -46,6 +45,7 @@ from geoapp.validate import (
     read_layer_file,
     validate_dir,
 )
+from geoapp.errors import DataError
 
 log = logging.getLogger(__name__)
 

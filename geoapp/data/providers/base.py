@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from geoapp.data.query import BBox, Query, Span
-from geoapp.schema import Layer
+from geoapp.data.schema import Layer
+from geoapp.errors import BackendError, ProviderError  # noqa: F401 - part of the interface
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,6 @@ class Result:
     matched: int
     features: Sequence[dict[str, Any]]
     encoded: Sequence[bytes]
-
-
-class ProviderError(Exception):
-    """The backend cannot answer now (database away): a 503, the app keeps running."""
-
-
-class BackendError(Exception):
-    """The backend cannot be used at all: unreachable at start-up, not loaded, not PostGIS.
-
-    ``str()`` is one line that names the database without its password. The app
-    refuses to start with it (exit 3), as it does with data that does not validate.
-    """
 
 
 class Provider(ABC):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from geoapp.data import db
 from geoapp.data.providers.base import BackendError, LayerInfo, Provider, ProviderError, Result
 from geoapp.data.query import MEMBER_OF, Query, queryables
-from geoapp.schema import LAYERS, SECTORS, Layer
+from geoapp.data.schema import LAYERS, SECTORS, Layer
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,21 @@ class PostGISProvider(Provider):
         self._checked_at = 0.0
         self._failure: str | None = None
         self._failed_at = 0.0
+        self._pool_options = dict(
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": max(1, round(timeout)),
+                "fallback_application_name": db.APPLICATION_NAME,
+            },
+            min_size=min_size,
+            max_size=max_size,
+            configure=self._configure,
+            name="geoapp",
+            timeout=timeout,
+            reconnect_timeout=reconnect_timeout,
+        )
+        self._pid = os.getpid()
+        self._fork_lock = threading.Lock()
         self._pool = ConnectionPool(
             url,
             kwargs={
@@ -138,6 +154,20 @@ class PostGISProvider(Provider):
 
     # -- connections ------------------------------------------------------------------
 
+    def _after_fork(self) -> None:
+        """A new pool in a forked process (gunicorn preloads the app in its master).
+
+        A pool's worker threads and sockets do not survive a fork: the child must
+        never use its parent's. The parent's pool object is dropped, not closed
+        (closing would touch connections the parent still uses).
+        """
+        with self._fork_lock:
+            if os.getpid() == self._pid:
+                return
+            self._pool = ConnectionPool(self._secret_url, open=False, **self._pool_options)
+            self._pool.open(wait=False)
+            self._pid = os.getpid()
+
     def _configure(self, conn: psycopg.Connection) -> None:
         conn.execute(
             sql.SQL("SET statement_timeout = {}").format(sql.Literal(self._statement_timeout_ms))
@@ -157,6 +187,8 @@ class PostGISProvider(Provider):
         backend) is dropped and the work tried again on another one, at most once per
         connection the pool may hold: reads are safe to repeat.
         """
+        if os.getpid() != self._pid:
+            self._after_fork()
         for attempt in range(self._attempts):
             try:
                 conn = self._pool.getconn(timeout=self._timeout)

@@ -131,7 +131,7 @@ LAYERS: dict[str, Layer] = {
 
 THEMATIC_LAYERS: tuple[str, ...] = tuple(k for k, v in LAYERS.items() if v.thematic)
 
-#: Where a kind of thing is, for the geographic rules of ``geoapp.geocheck``:
+#: Where a kind of thing is, for the geographic rules of ``geoapp.data.geocheck``:
 #: ``land`` (no vertex or stretch more than 1 km into the sea), ``sea`` (no stretch more
 #: than 2 km over land, except within 5 km of a line's ends), ``coast`` (every vertex
 #: within 3 km of the Caspian shore), ``border`` (on land and within 2 km of the border

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from flask import Response, current_app, request
 
-from geoapp.catalog import QueryError
+from geoapp.errors import QueryError
 
 #: Media types worth compressing; images, PDF, GeoPackage and archives are not.
 _COMPRESSIBLE = {"application/json", "application/xml", "application/javascript", "image/svg+xml"}

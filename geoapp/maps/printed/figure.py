@@ -17,6 +17,7 @@ Every text is drawn with mathtext off: titles, names and sources are shown as ty
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import textwrap
@@ -42,11 +43,13 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 from shapely.errors import GEOSException
 
-from geoapp import png, styles
+from geoapp import styles
 from geoapp.cache import BuildOnceCache
-from geoapp.catalog import BBox, Catalog
-from geoapp.schema import LAYERS, SECTORS
-from geoapp.selection import Page, Selection
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import BBox, Query
+from geoapp.data.schema import LAYERS, SECTORS
+from geoapp.maps.printed import png
+from geoapp.maps.printed.page import Page
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,7 @@ class Projected:
     inverse: pyproj.Transformer
     extent: tuple[float, float, float, float]
     countries: list[tuple[str, MplPath, tuple[float, float] | None]]  # name, path, label anchor
-    layers: dict[str, np.ndarray]  # layer id -> projected shapely geometries by row
+    layers: dict[str, dict[str, object]]  # layer id -> feature id -> projected geometry
 
 
 _CACHE: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[Projected]] = weakref.WeakKeyDictionary()
@@ -153,7 +156,7 @@ def projected(catalog: Catalog, bbox: BBox) -> Projected:
         views = _CACHE.get(catalog)
         if views is None:
             views = _CACHE[catalog] = BuildOnceCache(CACHE_SIZE)
-    return views.get(bbox, lambda: _project(catalog, bbox))
+    return views.get((catalog.version, bbox), lambda: _project(catalog, bbox))
 
 
 @lru_cache(maxsize=64)
@@ -189,12 +192,12 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
     # without topology are fast and may leave slivers or self-touching rings: harmless
     # for drawing, and the basemap is only drawn.
     tolerance = (maxx - minx) / 4000 / 111_000
-    base = catalog.layers["basemap"]
+    base, base_geoms = layer_geometries(catalog, "basemap")
     countries = []
-    geoms = shapely.clip_by_rect(np.asarray(base.frame.geometry.values), *clip.bounds)
+    geoms = shapely.clip_by_rect(base_geoms, *clip.bounds)
     geoms = shapely.simplify(geoms, tolerance, preserve_topology=False)
     geoms = project(shapely.segmentize(geoms, 0.5))
-    for feature, geom in zip(base.features, geoms, strict=True):
+    for feature, geom in zip(base, geoms, strict=True):
         if geom is None or geom.is_empty:
             continue
         # Label a country inside the view (not at its far-away centre); leave units with no
@@ -204,12 +207,24 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
             anchor = _label_anchor(geom, outline.bounds)
         countries.append((feature["properties"]["name"], polygon_path(geom), anchor))
     layers = {}
-    for layer_id, data in catalog.layers.items():
-        if not data.layer.thematic:
+    for layer_id, info in catalog.layers().items():
+        if not info.layer.thematic:
             continue
-        geoms = np.asarray(data.frame.geometry.values)
-        layers[layer_id] = project(shapely.segmentize(geoms, 0.25))
+        features, geoms = layer_geometries(catalog, layer_id)
+        ids = [f["properties"]["id"] for f in features]
+        layers[layer_id] = dict(zip(ids, project(shapely.segmentize(geoms, 0.25)), strict=True))
     return Projected(crs, forward, inverse, extent, countries, layers)
+
+
+def layer_geometries(catalog: Catalog, layer_id: str) -> tuple[list[dict], np.ndarray]:
+    """A whole layer's features and their shapely geometries, built once per data version."""
+
+    def build() -> tuple[list[dict], np.ndarray]:
+        features = catalog.query(Query(layers=(layer_id,)))[layer_id]
+        geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+        return features, np.asarray(geoms)
+
+    return catalog.memo(("geometries", layer_id), build)
 
 
 def _label_anchor(geom, bounds) -> tuple[float, float] | None:
@@ -248,7 +263,7 @@ def line_parts(geom) -> list[np.ndarray]:
 
 def draw_map(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     *,
     page: Page = DEFAULT_PAGE,
     title: str | None = None,
@@ -297,7 +312,7 @@ def draw_map(
         _draw_tiles(ax, proj.crs, tiles)
     _draw_countries(ax, proj, faint=bool(tiles))
     for props, geom in shown:
-        _draw_feature(ax, props, geom, selection.sectors)
+        _draw_feature(ax, props, geom, selection.shown_sectors)
         info.feature_ids.append(props["id"])
     scale_side, north_side = _decoration_sides(info.legend_loc)
     scale_box = _draw_scale_bar(ax, proj, info, scale_side)
@@ -354,7 +369,7 @@ def _fit_title(fig: Figure, text: str):
 
 
 def _fit_frame(
-    ax, catalog: Catalog, selection: Selection, proj: Projected
+    ax, catalog: Catalog, selection: Query, proj: Projected
 ) -> tuple[MapInfo, list[tuple[dict, object]]]:
     """Fit the view to the axes' shape; return the frame's info and the features it shows."""
     pos = ax.get_position()
@@ -371,7 +386,7 @@ def _fit_frame(
 
 def render_map(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     out: str | IO[bytes],
     fmt: str,
     *,
@@ -457,7 +472,7 @@ def png_bodies(catalog: Catalog) -> BuildOnceCache[PngBody]:
 
 def render_png(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     *,
     page: Page = DEFAULT_PAGE,
     title: str | None = None,
@@ -473,7 +488,7 @@ def render_png(
     """
     text = printable(title or default_title(selection), weight="bold")
     strip, band = _title_strip(page, text)
-    key = (selection, page, round(band, 6))
+    key = (catalog.version, selection, page, round(band, 6))
     body = png_bodies(catalog).get(
         key, lambda: _guarded_body(guard, catalog, selection, page, band)
     )
@@ -500,12 +515,12 @@ def _title_strip(page: Page, text: str) -> tuple[Figure, float]:
     return fig, band
 
 
-def _guarded_body(guard, catalog: Catalog, selection: Selection, page: Page, band: float):
+def _guarded_body(guard, catalog: Catalog, selection: Query, page: Page, band: float):
     with guard():
         return _png_body(catalog, selection, page, band)
 
 
-def _png_body(catalog: Catalog, selection: Selection, page: Page, band: float) -> PngBody:
+def _png_body(catalog: Catalog, selection: Query, page: Page, band: float) -> PngBody:
     """Draw the map below a blank title band and compress its rows.
 
     The split between title and body lies a little above the frame's top edge (whose
@@ -561,10 +576,10 @@ def fit_extent(extent: tuple[float, float, float, float], ratio: float):
     return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
 
-def default_title(selection: Selection) -> str:
-    if set(selection.sectors) == set(SECTORS):
+def default_title(selection: Query) -> str:
+    if set(selection.shown_sectors) == set(SECTORS):
         return DEFAULT_TITLE
-    return f"{DEFAULT_TITLE}: {', '.join(SECTORS[s] for s in selection.sectors)}"
+    return f"{DEFAULT_TITLE}: {', '.join(SECTORS[s] for s in selection.shown_sectors)}"
 
 
 def _draw_tiles(ax, crs: pyproj.CRS, tiles: str) -> None:
@@ -598,7 +613,7 @@ def _draw_countries(ax, proj: Projected, *, faint: bool) -> None:
 
 
 def _shown_features(
-    catalog: Catalog, selection: Selection, proj: Projected, info: MapInfo
+    catalog: Catalog, selection: Query, proj: Projected, info: MapInfo
 ) -> list[tuple[dict, object]]:
     """The selected features the frame shows, as (properties, projected geometry) pairs.
 
@@ -610,14 +625,14 @@ def _shown_features(
     xmin, xmax, ymin, ymax = info.extent
     frame = shapely.box(xmin, ymin, xmax, ymax)
     shown = []
-    for layer_id in selection.layers:
-        if not LAYERS[layer_id].thematic:
-            continue  # the basemap is always drawn underneath
-        data = catalog.layers[layer_id]
+    layers = tuple(layer for layer in selection.layers if LAYERS[layer].thematic)
+    kept = catalog.query(selection.replace(layers=layers, bbox=info.frame_bbox))
+    for layer_id, features in kept.items():
         geoms = proj.layers[layer_id]
-        rows = catalog.select(layer_id, sectors=selection.sectors, bbox=info.frame_bbox)
-        rows = [r for r in rows if shapely.intersects(geoms[r], frame)]
-        shown += [(data.features[row]["properties"], geoms[row]) for row in rows]
+        for feature in features:
+            geom = geoms[feature["properties"]["id"]]
+            if shapely.intersects(geom, frame):
+                shown.append((feature["properties"], geom))
     return shown
 
 
@@ -696,11 +711,11 @@ def _rgb(colour: str) -> tuple[float, float, float]:
     return tuple(int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def _legend_handles(shown, selection: Selection) -> list:
+def _legend_handles(shown, selection: Query) -> list:
     """Legend entries of what is shown: sectors, statuses and symbols, with counts."""
     features = [{"properties": p, "geometry": {"type": g.geom_type}} for p, g in shown]
     handles = []
-    for entry in styles.legend(features, selection.sectors):
+    for entry in styles.legend(features, selection.shown_sectors):
         label = f"{entry.label} ({entry.count})"
         kind = entry.key.split(":")[0]
         if kind == "sector":

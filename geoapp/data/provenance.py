@@ -5,7 +5,7 @@ unless surveyed, gives ``error_km``; ``position_source`` names a registered sour
 an infrastructure status is dated (``status_as_of``) and sourced (``status_source``);
 an alleged claim says who made it; a project's ``asset`` is a feature that exists and
 that the project is drawn on or beside. Every source with a URL says when it was read
-(``accessed``). ``geoapp.validate`` reports these with its other rules.
+(``accessed``). ``geoapp.data.validate`` reports these with its other rules.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import shapely
 import shapely.ops
 from shapely.geometry import shape
 
-from geoapp.geocheck import GEOD
-from geoapp.schema import CLAIMS, DATED_STATUSES, KINDS, LAYERS, POSITIONS, parse_iso_date
+from geoapp.data.geocheck import GEOD
+from geoapp.data.schema import CLAIMS, DATED_STATUSES, KINDS, LAYERS, POSITIONS, parse_iso_date
 
 #: A project is drawn on or beside its asset: every vertex within this distance of it.
 ASSET_KM = 5.0

@@ -2,7 +2,7 @@
 
 Each public function takes the catalog, the service's base URL and the query
 arguments and returns ``(headers, status, content)``, as pygeoapi's API layer
-does; ``geoapp.views.ogc`` only adapts Flask to it. Bad requests raise
+does; ``geoapp.web.ogc`` only adapts Flask to it. Bad requests raise
 QueryError (400) and missing collections or features NotFoundError (404);
 ``geoapp.errors`` maps both, once.
 
@@ -16,24 +16,19 @@ import hashlib
 import html
 import json
 import re
-import weakref
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
-from geoapp.catalog import (
-    BBOX_HINT,
-    JSON_NUMBER,
-    Catalog,
-    LayerData,
-    NotFoundError,
-    QueryError,
+from geoapp.data.catalog import Catalog
+from geoapp.data.providers import LayerInfo
+from geoapp.data.query import (
+    Query,
     check_parameters,
-    match_properties,
-    parse_bbox,
-    queryables,
+    check_values,
+    parse_query,
 )
-from geoapp.schema import parse_iso_date
+from geoapp.errors import NotFoundError, QueryError
 
 Answer = tuple[dict[str, str], int, bytes]
 
@@ -58,31 +53,11 @@ ITEM_PARAMETERS = ("f", "bbox", "limit", "offset", "datetime")
 #: The most features ``offset`` may skip (what its 400 and the OpenAPI document say).
 OFFSET_MAX = 10**12
 
-DATETIME_HINT = "an RFC 3339 date or date-time (2017-10-02T00:00:00Z), or an interval a/b; .. leaves an end open"
 _NUMBER = re.compile(r"[0-9]{1,13}")  # OFFSET_MAX has 13 digits; the range is checked after
-
-# The syntax of ``datetime``, one pattern for the server and the OpenAPI document (so that
-# Schemathesis generates exactly what is accepted): RFC 3339 full-dates that exist (leap
-# years included; year 0000 does not), date-times with an offset, and intervals whose ends
-# are an instant, ``..`` or empty. Only ASCII digits: ``\d`` means more in Python.
-_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
-_MONTH_DAY = (
-    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
-)
-_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
-DATE_PATTERN = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-_TIME = (
-    "[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.][0-9]+)?"
-    "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-)
-_INSTANT = f"{DATE_PATTERN}(?:{_TIME})?"
-DATETIME_PATTERN = f"^(?:{_INSTANT}|(?:{_INSTANT}|[.][.])?/(?:{_INSTANT}|[.][.])?)?$"
-_DATETIME = re.compile(DATETIME_PATTERN)
 
 
 def dumps(doc: object) -> bytes:
-    """Compact UTF-8 JSON, as every API answer is encoded (also used by geoapp.views.api)."""
+    """Compact UTF-8 JSON, as every API answer is encoded (also used by geoapp.web.api)."""
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -166,53 +141,52 @@ def collection(
     return _answer(doc, fmt)
 
 
+#: The items request's own options; everything else is the query (geoapp.data.query).
+ITEM_OPTIONS = ("f", "limit", "offset")
+
+
 def items(
     catalog: Catalog, base: str, collection_id: str, args: Mapping[str, str], fmt: str
 ) -> Answer:
     """A page of a collection's features, filtered by bbox, datetime and properties."""
-    data = _layer(catalog, collection_id)
-    fields = queryables(data.layer)
-    allowed = (*ITEM_PARAMETERS, *fields)
-    _only(args, allowed)
+    info = _layer(catalog, collection_id)
+    query = parse_query(args, "ogc", layer=info.layer, options=ITEM_OPTIONS)
+    for name, value in query.where:
+        if name in info.vocabularies:  # data-derived vocabularies (the basemap's iso_a3)
+            check_values(name, [value], info.vocabularies[name])
     limit = _integer(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
     offset = _integer(args, "offset", 0, 0, OFFSET_MAX)
-    bbox = parse_ogc_bbox(args["bbox"]) if "bbox" in args else None
-    rows = catalog.select(collection_id, bbox=bbox)
-    where = {k: args[k] for k in args if k in fields}
-    if where:
-        rows = match_properties(data.features, rows, where, data.layer)
-    if args.get("datetime"):  # empty means no filter, as the OpenAPI document allows
-        rows = _during(data.features, rows, parse_datetime(args["datetime"]))
-    page = rows[offset : offset + limit]
+    result = catalog.page(query, collection_id, limit=limit, offset=offset)
+    returned = len(result.encoded)
 
     url = f"{base}/collections/{collection_id}/items"
     kept = [(k, args[k]) for k in args if k not in ("f", "offset")]
-    query = "".join(f"&{k}={_quote(v)}" for k, v in kept)
-    links = _self_links(f"{url}?offset={offset}{query}", fmt, GEOJSON)
+    extra = "".join(f"&{k}={_quote(v)}" for k, v in kept)
+    links = _self_links(f"{url}?offset={offset}{extra}", fmt, GEOJSON)
     here = "json" if fmt == "json" else "html"
-    if offset + len(page) < len(rows):
-        links.append(link(f"{url}?offset={offset + limit}{query}&f={here}", "next", _type(fmt)))
+    if offset + returned < result.matched:
+        links.append(link(f"{url}?offset={offset + limit}{extra}&f={here}", "next", _type(fmt)))
     if offset > 0:
         previous = max(0, offset - limit)
-        links.append(link(f"{url}?offset={previous}{query}&f={here}", "prev", _type(fmt)))
+        links.append(link(f"{url}?offset={previous}{extra}&f={here}", "prev", _type(fmt)))
     links.append(link(f"{base}/collections/{collection_id}", "collection", JSON))
     head = {
         "type": "FeatureCollection",
-        "numberMatched": len(rows),
-        "numberReturned": len(page),
+        "numberMatched": result.matched,
+        "numberReturned": returned,
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
     }
     if fmt == "html":
         # No timeStamp in the page: its ETag is its body's, strong, from send_body.
-        head["features"] = [data.features[i] for i in page]
-        head["title"] = data.layer.title
+        head["features"] = list(result.features)
+        head["title"] = info.layer.title
         return {"Content-Type": HTML}, 200, render_html(head)
-    # The body carries a fresh timeStamp, so its ETag names the data, base URL and
-    # query instead, and is weak: two answers with it are equivalent, not byte-equal.
+    # The body carries a fresh timeStamp, so its ETag names the data version, base URL
+    # and query instead, and is weak: two answers with it are equivalent, not byte-equal.
     etag = _etag(catalog, base, collection_id, sorted(args.items()))
-    encoded, _ = _encoded(catalog, data)
-    body = dumps(head)[:-1] + b',"features":[' + b",".join(encoded[i] for i in page) + b"]}"
+    features = b",".join(_with_id(chunk) for chunk in result.encoded)
+    body = dumps(head)[:-1] + b',"features":[' + features + b"]}"
     return {"Content-Type": GEOJSON, "ETag": f'W/"{etag}"'}, 200, body
 
 
@@ -224,12 +198,13 @@ def item(
     args: Mapping[str, str],
     fmt: str,
 ) -> Answer:
-    """One feature, by the ``id`` property it carries in the files."""
-    data = _layer(catalog, collection_id)
+    """One feature, by the ``id`` property it carries in the data."""
+    _layer(catalog, collection_id)
     _only(args)
-    feature = catalog.feature(feature_id)
-    if feature is None or feature["properties"].get("layer", data.id) != data.id:
-        valid = [f["properties"]["id"] for f in data.features]
+    feature = catalog.get(feature_id)
+    if feature is None or feature["properties"].get("layer", collection_id) != collection_id:
+        every = catalog.page(Query(layers=(collection_id,)), collection_id).features
+        valid = [f["properties"]["id"] for f in every]
         raise NotFoundError(f"feature in {collection_id}", feature_id, valid)
     url = f"{base}/collections/{collection_id}"
     doc = _ogc_feature(feature)
@@ -240,25 +215,14 @@ def item(
     return _answer(doc, fmt, GEOJSON)
 
 
-def api_description(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) -> Answer:
-    """The OpenAPI 3.0 document, generated from the schema; as a page of paths for ``html``."""
-    from geoapp.openapi import document
-
-    _only(args)
-    doc = document(catalog, base)
-    if fmt == "html":
-        return {"Content-Type": HTML}, 200, render_api_html(doc)
-    return {"Content-Type": OPENAPI}, 200, dumps(doc)
-
-
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _layer(catalog: Catalog, collection_id: str) -> LayerData:
-    data = catalog.layers.get(collection_id)
-    if data is None:
-        raise NotFoundError("collection", collection_id, catalog.layers)
-    return data
+def _layer(catalog: Catalog, collection_id: str) -> LayerInfo:
+    info = catalog.layers().get(collection_id)
+    if info is None:
+        raise NotFoundError("collection", collection_id, list(catalog.layers()))
+    return info
 
 
 def _type(fmt: str) -> str:
@@ -278,7 +242,7 @@ def _integer(args: Mapping[str, str], name: str, default: int, low: int, high: i
     return int(raw)
 
 
-def _collection_doc(data: LayerData, base: str, fmt: str, own: bool = False) -> dict:
+def _collection_doc(data: LayerInfo, base: str, fmt: str, own: bool = False) -> dict:
     url = f"{base}/collections/{data.id}"
     links = _self_links(url, fmt) if own else [link(url, "self", JSON, data.layer.title)]
     links += [
@@ -286,10 +250,10 @@ def _collection_doc(data: LayerData, base: str, fmt: str, own: bool = False) -> 
         link(f"{url}/items?f=html", "items", HTML, "Features as HTML"),
     ]
     extent: dict = {"spatial": {"bbox": [list(data.bbox)], "crs": CRS84}}
-    dates = [parse_iso_date(d) for f in data.features if (d := f["properties"].get("date"))]
-    if dates:
-        first = min(d[0] for d in dates).isoformat() + "T00:00:00Z"
-        last = max(d[1] for d in dates).isoformat() + "T23:59:59Z"
+    if data.time_extent is not None:
+        begins, ends = data.time_extent
+        first = begins.isoformat() + "T00:00:00Z" if begins else None
+        last = ends.isoformat() + "T23:59:59Z" if ends else None
         extent["temporal"] = {"interval": [[first, last]]}
     return {
         "id": data.id,
@@ -312,79 +276,20 @@ def _ogc_feature(feature: dict) -> dict:
     }
 
 
-Encoded = tuple[list[bytes], bytes]
-_ENCODED: weakref.WeakKeyDictionary[Catalog, dict[str, Encoded]] = weakref.WeakKeyDictionary()
+def _with_id(chunk: bytes) -> bytes:
+    """A feature's encoded JSON with its ``id`` promoted to the GeoJSON ``id`` member.
 
-
-def _encoded(catalog: Catalog, data: LayerData) -> Encoded:
-    """Every feature of a layer as JSON bytes, and their digest; encoded on first use."""
-    layers = _ENCODED.setdefault(catalog, {})
-    if data.id not in layers:
-        chunks = [dumps(_ogc_feature(f)) for f in data.features]
-        digest = hashlib.blake2b(b"\n".join(chunks), digest_size=16).digest()
-        layers[data.id] = (chunks, digest)
-    return layers[data.id]
+    The id is read back from the bytes' ``"id":`` property (ids follow the id pattern,
+    so they need no escaping) and spliced in front: no feature is encoded again.
+    """
+    start = chunk.index(b'"id":"') + 6
+    fid = chunk[start : chunk.index(b'"', start)]
+    return b'{"id":"' + fid + b'",' + chunk[1:]
 
 
 def _etag(catalog: Catalog, base: str, collection_id: str, args: list) -> str:
-    _, fingerprint = _encoded(catalog, catalog.layers[collection_id])
-    key = fingerprint + repr((base, collection_id, args)).encode()
+    key = repr((catalog.version, base, collection_id, args)).encode()
     return hashlib.blake2b(key, digest_size=16).hexdigest()
-
-
-def parse_ogc_bbox(raw: str) -> tuple[float, float, float, float]:
-    """``bbox`` as /ogc takes it: four numbers, or six with heights (ignored).
-
-    Each number must be written as a JSON number, as the OpenAPI document declares
-    them (so ``1_0``, `` 1`` or non-ASCII digits, which Python's float() reads, are
-    refused); the box itself follows :func:`geoapp.catalog.parse_bbox`.
-    """
-    if not all(JSON_NUMBER.fullmatch(v) for v in raw.split(",")):
-        raise QueryError("bbox", raw, BBOX_HINT)
-    return parse_bbox(raw, allow_3d=True)
-
-
-def parse_datetime(raw: str) -> tuple[date | None, date | None]:
-    """Parse an RFC 3339 instant or interval (``..`` or empty for an open end) to days."""
-    if not _DATETIME.fullmatch(raw):
-        raise QueryError("datetime", raw, DATETIME_HINT)
-    start, sep, end = raw.partition("/")
-    if not sep:
-        day = _day(raw, raw)
-        return day, day
-    first, last = _day(start, raw, open_ok=True), _day(end, raw, open_ok=True)
-    if first is None and last is None:
-        raise QueryError("datetime", raw, DATETIME_HINT)
-    if first and last and last < first:
-        raise QueryError("datetime", raw, DATETIME_HINT)
-    return first, last
-
-
-def _day(text: str, raw: str, open_ok: bool = False) -> date | None:
-    if open_ok and text in ("", ".."):
-        return None
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        if len(text) > 10 and text[10] in "Tt":
-            return datetime.fromisoformat(text.replace("z", "Z")).date()
-    except ValueError:
-        pass
-    raise QueryError("datetime", raw, DATETIME_HINT)
-
-
-def _during(features: Sequence[dict], rows: list[int], span: tuple) -> list[int]:
-    """Keep features whose ``date`` overlaps ``span``; undated features never match."""
-    first, last = span
-    kept = []
-    for i in rows:
-        when = features[i]["properties"].get("date")
-        if not when:
-            continue
-        begins, ends = parse_iso_date(when)
-        if (last is None or begins <= last) and (first is None or ends >= first):
-            kept.append(i)
-    return kept
 
 
 # -- HTML --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The geographic rules: land stays on land, the sea at sea, crossings on their border.
 
-Each feature's ``kind`` (``geoapp.schema.KINDS``) gives its setting; the rules measure
+Each feature's ``kind`` (``geoapp.data.schema.KINDS``) gives its setting; the rules measure
 it against the Caspian polygon (the features of kind ``sea``) and the basemap:
 
 - ``land``: no vertex and no stretch of a line more than 1 km into the sea;
@@ -28,7 +28,7 @@ import shapely.ops
 from pyproj import Geod
 from shapely.geometry import shape
 
-from geoapp.schema import KINDS, LAYERS
+from geoapp.data.schema import KINDS, LAYERS
 
 #: A land feature may reach this far into the sea (coastline generalisation, quays).
 LAND_INTO_SEA_M = 1_000

@@ -28,24 +28,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
+from geoapp.errors import BusyError
+
 log = logging.getLogger(__name__)
 
 #: The longest an export waits for a slot before it gets a 503 (seconds).
 QUEUE_WAIT = 20.0
 #: Retry-After when no export has been timed yet, and its bounds (seconds).
 RETRY_DEFAULT, RETRY_MIN, RETRY_MAX = 5, 1, 60
-
-
-class BusyError(Exception):
-    """Every export slot is taken and the queue is full (or the wait ran out): a 503."""
-
-    def __init__(self, retry_after: int, concurrency: int):
-        self.retry_after = retry_after
-        super().__init__(
-            f"the server is drawing {concurrency} image export"
-            f"{'s' if concurrency != 1 else ''} at once, its limit; "
-            f"try again in {retry_after} s"
-        )
 
 
 class ExportBudget:
@@ -120,7 +110,7 @@ def _malloc_trim():
 def release_memory() -> None:
     """Give freed heap memory back to the system.
 
-    A drawing frees its raster at once (:func:`geoapp.render.close`), but glibc keeps
+    A drawing frees its raster at once (:func:`geoapp.maps.printed.figure.close`), but glibc keeps
     the smaller blocks it freed in per-thread arenas, so a worker's RSS stayed near
     the peak of a burst of exports (0.7 to 1.5 GB). ``malloc_trim(0)`` returns them;
     it takes well under a millisecond.

@@ -41,7 +41,8 @@
       clamp(b.getNorth(), -90, 90),
     ].map((v) => v.toFixed(4));
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
-      link.href = join(answer.exports[link.dataset.format], `bbox=${bbox.join(",")}`).replace("?&", "?");
+      const base = answer.exports[link.dataset.format];
+      link.href = `${base}${base.includes("?") ? "&" : "?"}bbox=${bbox.join(",")}`;
     }
   };
 

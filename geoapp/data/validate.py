@@ -21,8 +21,8 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from geoapp import geocheck, provenance
-from geoapp.schema import (
+from geoapp.data import geocheck, provenance
+from geoapp.data.schema import (
     BASEMAP_FIELDS,
     COUNTRIES,
     FIELDS,

@@ -7,9 +7,19 @@ test fails when the committed README differs from what this renders.
 
 from __future__ import annotations
 
-from geoapp import geocheck
-from geoapp.catalog import Catalog
-from geoapp.schema import CLAIMS, COUNTRIES, FIELDS, KINDS, LAYERS, POSITIONS, SECTORS, STATUSES
+from geoapp.data import geocheck
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import Query
+from geoapp.data.schema import (
+    CLAIMS,
+    COUNTRIES,
+    FIELDS,
+    KINDS,
+    LAYERS,
+    POSITIONS,
+    SECTORS,
+    STATUSES,
+)
 
 INTRO = """\
 # geodata
@@ -25,7 +35,7 @@ registry `sources.json`, and `build.json` (what the build derived and measured).
   `{file}`, SHA-256 `{sha256}`: the build refuses any other checksum. The basemap is clipped
   to the region lon {region[0]}..{region[2]}, lat {region[1]}..{region[3]}.
 
-This file is generated too (`geoapp.datadoc`); `geoapp validate` checks every file.
+This file is generated too (`geoapp.data.datadoc`); `geoapp validate` checks every file.
 
 ## Derived geometry and accuracy
 
@@ -135,15 +145,16 @@ def render_data_readme(catalog: Catalog) -> str:
         "Mid 2026 → 2026-06-30, a bare year → 31 December).\n",
         "## Layers\n",
     ]
-    for data in catalog.layers.values():
-        layer = data.layer
+    everything = catalog.query(Query(layers=tuple(catalog.layers())))
+    for layer_id, features in everything.items():
+        layer = catalog.layer(layer_id).layer
         parts.append(
             f"### {layer.title} (`{layer.filename}`)\n\n{layer.description} "
-            f"Geometry: {', '.join(layer.geometry_types)}. {len(data.features)} features.\n"
+            f"Geometry: {', '.join(layer.geometry_types)}. {len(features)} features.\n"
         )
         if layer.thematic:
             rows = []
-            for f in data.features:
+            for f in features:
                 p = f["properties"]
                 figures = "; ".join(
                     str(p[k])
@@ -168,14 +179,14 @@ def render_data_readme(catalog: Catalog) -> str:
                 _table(["id", "name", "sectors", "status", "figures", "sources"], rows) + "\n"
             )
         else:
-            names = ", ".join(f["properties"]["name"] for f in data.features)
+            names = ", ".join(f["properties"]["name"] for f in features)
             parts.append(f"Countries: {names}.\n")
     parts.append(CHECKED_INTRO)
     rows = []
-    for data in catalog.layers.values():
-        if not data.layer.thematic:
+    for layer_id, features in everything.items():
+        if not catalog.layer(layer_id).layer.thematic:
             continue
-        for f in data.features:
+        for f in features:
             p = f["properties"]
             kind = KINDS[p["kind"]]
             error = "" if p.get("error_km") is None else f"{p['error_km']:g} km"

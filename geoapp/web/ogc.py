@@ -1,12 +1,13 @@
-"""OGC API – Features under ``/ogc``: a thin adapter from Flask to ``geoapp.ogc``."""
+"""OGC API – Features under ``/ogc``: a thin adapter from Flask to ``geoapp.api.ogc``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import unquote_etag
 
-from geoapp import get_catalog, ogc, security
-from geoapp.http import cors, send_body
+from geoapp.api import ogc, openapi
+from geoapp.web import catalog, security
+from geoapp.web.http import cors, send_body
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 bp.after_request(cors)
@@ -44,43 +45,41 @@ def _send(answer: ogc.Answer) -> Response:
 @bp.get("/")
 def landing():
     """Landing page."""
-    return _send(ogc.landing(get_catalog(), _base(), request.args, _format()))
+    return _send(ogc.landing(catalog(), _base(), request.args, _format()))
 
 
 @bp.get("/conformance")
 def conformance():
     """Conformance classes."""
-    return _send(ogc.conformance(get_catalog(), _base(), request.args, _format()))
+    return _send(ogc.conformance(catalog(), _base(), request.args, _format()))
 
 
 @bp.get("/api")
 def api():
     """The OpenAPI document."""
     fmt = _format(ogc.OPENAPI)
-    return _send(ogc.api_description(get_catalog(), _base(), request.args, fmt))
+    return _send(openapi.api_description(catalog(), _base(), request.args, fmt))
 
 
 @bp.get("/collections")
 def collections():
     """Every collection."""
-    return _send(ogc.collections(get_catalog(), _base(), request.args, _format()))
+    return _send(ogc.collections(catalog(), _base(), request.args, _format()))
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """One collection."""
-    return _send(ogc.collection(get_catalog(), _base(), collection_id, request.args, _format()))
+    return _send(ogc.collection(catalog(), _base(), collection_id, request.args, _format()))
 
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """A page of features."""
-    catalog = get_catalog()
-    return _send(ogc.items(catalog, _base(), collection_id, request.args, _format()))
+    return _send(ogc.items(catalog(), _base(), collection_id, request.args, _format()))
 
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
 def item(collection_id: str, feature_id: str):
     """One feature."""
-    catalog = get_catalog()
-    return _send(ogc.item(catalog, _base(), collection_id, feature_id, request.args, _format()))
+    return _send(ogc.item(catalog(), _base(), collection_id, feature_id, request.args, _format()))

@@ -16,13 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
-from flask import Blueprint, abort
-
-from geoapp.http import send_body
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint("assets", __name__, url_prefix="/vendor")
 
 #: Vendored packages: URL name -> (data directory, version). The version is in the
 #: URL, so a file never changes under its URL and may be cached for a year.
@@ -48,7 +43,7 @@ MAP_JS: tuple[tuple[str, str, str], ...] = (("leaflet", "leaflet", "leaflet.js")
 MAP_CSS: tuple[tuple[str, str, str], ...] = (("leaflet_css", "leaflet", "leaflet.css"),)
 
 #: The page's own scripts and styles (geoapp/static/), in load order.
-OWN_JS: tuple[str, ...] = ("geoapp-data.js", "geoapp-popup.js", "geoapp-ui.js")
+OWN_JS: tuple[str, ...] = ("geoapp-data.js", "geoapp-render.js", "geoapp-popup.js", "geoapp-ui.js")
 OWN_CSS: tuple[str, ...] = ("geoapp.css",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -116,16 +111,3 @@ def standalone_assets() -> str:
     parts.append(inline_script(read_bytes("leaflet", "leaflet.js").decode("utf-8")))
     parts += [inline_script(read_own(name)) for name in OWN_JS]
     return "\n".join(parts)
-
-
-@bp.get("/<package>/<version>/<path:filename>")
-def vendored(package: str, version: str, filename: str):
-    """Serve one vendored file with ETag, gzip and a year of caching."""
-    if package not in PACKAGES or version != PACKAGES[package][1]:
-        abort(404)
-    try:
-        body = read_bytes(package, filename)
-    except KeyError:
-        abort(404)
-    mimetype = MIMETYPES.get(Path(filename).suffix, "application/octet-stream")
-    return send_body(body, mimetype, max_age=YEAR)

@@ -2,18 +2,15 @@
 
 One path per collection, as pygeoapi does, so that each ``items`` operation
 lists the property filters its layer accepts, with the vocabularies as enums;
-a new layer or field in ``geoapp.schema`` appears here with no edit.
+a new layer or field in ``geoapp.data.schema`` appears here with no edit.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping
 
-from geoapp.catalog import MEMBER_OF, Catalog, queryables, vocabularies
-from geoapp.ogc import (
+from geoapp.api.ogc import (
     CONFORMANCE,
-    DATETIME_PATTERN,
     GEOJSON,
     HTML,
     ITEM_PARAMETERS,
@@ -22,8 +19,15 @@ from geoapp.ogc import (
     LIMIT_MAX,
     OFFSET_MAX,
     OPENAPI,
+    Answer,
+    _only,
+    dumps,
+    render_api_html,
 )
-from geoapp.schema import FIELDS, Layer
+from geoapp.data.catalog import Catalog
+from geoapp.data.providers import LayerInfo
+from geoapp.data.query import DATETIME_PATTERN, MEMBER_OF, VOCABULARIES, queryables
+from geoapp.data.schema import FIELDS
 
 _TYPES = {
     "str": {"type": "string"},
@@ -116,14 +120,17 @@ def _get(summary: str, operation_id: str, responses: dict, parameters: list | No
     }
 
 
-def property_parameters(layer: Layer, features: Sequence[dict]) -> list[dict]:
-    """One query parameter per queryable property of ``layer``, typed from the schema.
+def property_parameters(info: LayerInfo) -> list[dict]:
+    """One query parameter per queryable property of a layer, typed from the schema.
 
-    Enums are the vocabularies the filter checks values against, including
-    those derived from the loaded ``features`` (the basemap's ``iso_a3``).
+    Enums are the vocabularies the filter checks values against, including those
+    the provider derives from the data (the basemap's ``iso_a3``).
     """
+    layer = info.layer
     descriptions = {f.name: f.description for f in FIELDS}
-    vocabulary = vocabularies(layer, features)
+    fields = queryables(layer)
+    vocabulary = {name: list(v) for name, v in VOCABULARIES.items() if name in fields}
+    vocabulary.update({name: list(v) for name, v in info.vocabularies.items()})
     out = []
     for name, kind in queryables(layer).items():
         schema = dict(_TYPES.get(kind, {"type": "string"}))
@@ -146,22 +153,13 @@ def property_parameters(layer: Layer, features: Sequence[dict]) -> list[dict]:
     return out
 
 
-_BASES_KEPT = 8
-_DOCUMENTS: weakref.WeakKeyDictionary[Catalog, dict[str, dict]] = weakref.WeakKeyDictionary()
-
-
 def document(catalog: Catalog, base: str) -> dict:
     """Return the OpenAPI 3.0 document for ``catalog`` served at ``base`` (``http://h/ogc``).
 
-    Built once per catalog and base URL: the enums depend on the loaded data.
-    The base comes from the request's Host, so only the latest few are kept.
+    Built once per data version and base URL (the enums depend on the data), in the
+    catalog's memo.
     """
-    built = _DOCUMENTS.setdefault(catalog, {})
-    if base not in built:
-        if len(built) >= _BASES_KEPT:
-            built.pop(next(iter(built), None), None)
-        built[base] = _document(catalog, base)
-    return built[base]
+    return catalog.memo(("openapi", base), lambda: _document(catalog, base))
 
 
 def _document(catalog: Catalog, base: str) -> dict:
@@ -173,7 +171,7 @@ def _document(catalog: Catalog, base: str) -> dict:
         "/api": _get("This document", "getApi", _ok("The API definition", OPENAPI, HTML)),
         "/collections": _get("The collections", "getCollections", _ok("Collections", JSON, HTML)),
     }
-    for data in catalog.layers.values():
+    for data in catalog.layers().values():
         layer = data.layer
         url = f"/collections/{layer.id}"
         items_params = [{"$ref": f"#/components/parameters/{p}"} for p in ITEM_PARAMETERS[1:]]
@@ -186,7 +184,7 @@ def _document(catalog: Catalog, base: str) -> dict:
             f"Features of {layer.title}",
             f"get_{layer.id}_items",
             _ok("A page of features", GEOJSON, HTML),
-            items_params + property_parameters(layer, data.features),
+            items_params + property_parameters(data),
         )
         paths[f"{url}/items/{{featureId}}"] = _get(
             f"One feature of {layer.title}",
@@ -228,3 +226,12 @@ def _document(catalog: Catalog, base: str) -> dict:
             },
         },
     }
+
+
+def api_description(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) -> Answer:
+    """The OpenAPI 3.0 document, generated from the schema; as a page of paths for ``html``."""
+    _only(args)
+    doc = document(catalog, base)
+    if fmt == "html":
+        return {"Content-Type": HTML}, 200, render_api_html(doc)
+    return {"Content-Type": OPENAPI}, 200, dumps(doc)

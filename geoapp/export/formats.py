@@ -1,7 +1,7 @@
 """Write a selection to a file: one writer per format family, and the atomic write.
 
-Images (png, svg, pdf) are drawn by :mod:`geoapp.render`; the standalone page
-(html) by :func:`geoapp.webmap.standalone_html`; data (geojson, gpkg, kml, csv)
+Images (png, svg, pdf) are drawn by :mod:`geoapp.maps.printed.figure`; the standalone page
+(html) by :func:`geoapp.maps.leaflet.standalone_html`; data (geojson, gpkg, kml, csv)
 carries every attribute and the sources of each selected feature. Formats with
 no list type get lists and objects as JSON text, so nothing is lost.
 
@@ -36,10 +36,12 @@ import pyogrio
 import shapely
 from shapely.geometry import shape
 
-from geoapp import render
-from geoapp.catalog import Catalog, QueryError
-from geoapp.schema import FIELDS
-from geoapp.selection import Page, Selection
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import BBOX_HINT, CASPIAN_BBOX, Query
+from geoapp.data.schema import FIELDS
+from geoapp.errors import QueryError
+from geoapp.maps.printed import figure as render
+from geoapp.maps.printed.page import Page
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +232,23 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def export_query(query: Query) -> Query:
+    """What an export shows: the query with its box (the Caspian region by default).
+
+    An export is of a view, so its box may not be flat (a map of a line is no map).
+    """
+    if query.bbox is None:
+        return query.replace(bbox=CASPIAN_BBOX, centre=None, zoom=None, feature=None)
+    minx, miny, maxx, maxy = query.bbox
+    if not (minx < maxx and miny < maxy):
+        raw = ",".join(f"{v:g}" for v in query.bbox)
+        raise QueryError("bbox", raw, f"{BBOX_HINT}, min < max")
+    return query.replace(centre=None, zoom=None, feature=None)
+
+
 def write_export(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     fmt: str,
     target: str | os.PathLike,
     options: ExportOptions = ExportOptions(),
@@ -246,7 +262,7 @@ def write_export(
 
 def export_bytes(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     fmt: str,
     options: ExportOptions = ExportOptions(),
     guard: Callable[[], AbstractContextManager] = nullcontext,
@@ -254,7 +270,7 @@ def export_bytes(
     """Return the export as bytes (for the web), written through the same writers.
 
     ``guard`` is entered around an image's expensive drawing (the web's export
-    budget, :mod:`geoapp.budget`). The temporary folder is named after this
+    budget, :mod:`geoapp.export.budget`). The temporary folder is named after this
     process, so that another worker can tell, after this one is killed, that it is
     stale (:func:`sweep_web_temp`).
     """
@@ -274,7 +290,7 @@ def export_bytes(
 
 def write_image(
     catalog: Catalog,
-    selection: Selection,
+    selection: Query,
     fmt: str,
     path: Path,
     options: ExportOptions,
@@ -294,30 +310,24 @@ def write_image(
 
 
 def write_html(
-    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+    catalog: Catalog, selection: Query, fmt: str, path: Path, options: ExportOptions
 ) -> None:
     """One self-contained page, built by the web map's own builder."""
-    from geoapp.webmap import standalone_html
+    from geoapp.maps.leaflet import standalone_html
 
-    html = standalone_html(
-        catalog,
-        sectors=list(selection.sectors),
-        layers=list(selection.layers),
-        bbox=selection.bbox,
-        title=options.title,
-    )
+    html = standalone_html(catalog, selection, title=options.title)
     path.write_text(html, encoding="utf-8")
 
 
 def write_data(
-    catalog: Catalog, selection: Selection, fmt: str, path: Path, options: ExportOptions
+    catalog: Catalog, selection: Query, fmt: str, path: Path, options: ExportOptions
 ) -> None:
     """GeoJSON, GeoPackage, KML or CSV of the selected features."""
-    selected = selection.features(catalog)
+    selected = catalog.query(selection)
     DATA_WRITERS[fmt](catalog, selected, path)
 
 
-WRITERS: dict[str, Callable[[Catalog, Selection, str, Path, ExportOptions], None]] = {
+WRITERS: dict[str, Callable[[Catalog, Query, str, Path, ExportOptions], None]] = {
     "image": write_image,
     "html": write_html,
     "data": write_data,
