@@ -7,7 +7,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 CODE   := geoapp tests tools $(wildcard bench)
 
-.PHONY: run test lint format validate serve-prod browser geodata bench clean
+.PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,16 +20,22 @@ run: $(STAMP)
 	@echo "geoapp: open http://$(HOST):$(PORT)/"
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
-## Set up, then run the whole suite (lint, unit, API, browser and client tests).
+## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests).
+## A throwaway PostgreSQL is started unless GEOAPP_TEST_DATABASE_URL names one.
 test: $(STAMP) browser
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
+	@if [ -z "$$GEOAPP_TEST_DATABASE_URL" ]; then eval "$$(sh tools/postgres.sh start || true)"; fi; \
 	$(BIN)/python -m pytest
 
 ## Headless Chromium for the browser tests (Debian's package; needs root or sudo).
 browser:
 	@sh tools/ensure_chromium.sh
+
+## A throwaway PostgreSQL 15 + PostGIS for tests (Debian's packages when root); prints its URL.
+postgres:
+	@sh tools/postgres.sh start
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
@@ -59,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
+	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
 
 clean:

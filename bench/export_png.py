@@ -43,11 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoapp import render, styles  # noqa: E402
 from geoapp.catalog import Catalog  # noqa: E402
+from geoapp.export.page import CASPIAN_BBOX, Selection  # noqa: E402
+
+from geoapp import render, styles  # noqa: E402
 from geoapp.config import DEFAULTS  # noqa: E402
-from geoapp.schema import THEMATIC_LAYERS  # noqa: E402
-from geoapp.selection import CASPIAN_BBOX, Selection  # noqa: E402
+from geoapp.data.schema import THEMATIC_LAYERS  # noqa: E402
 
 WIDTH, HEIGHT = 1500, 1050
 

@@ -1,21 +1,34 @@
-"""geoapp: where Russia–Turkmenistan cooperation in the Caspian region happens."""
+"""geoapp: where Russia–Turkmenistan cooperation in the Caspian region happens.
+
+The package is laid out by role (see docs/architecture.md):
+
+- ``data``: schema, validation, the one :class:`~geoapp.data.query.Query`, the
+  catalog and its providers (files, PostGIS); no web, no drawing;
+- ``maps``: the Leaflet page and the printed map; ``export``: file formats;
+  ``api``: the OGC API and the JSON API, as functions that know nothing of Flask;
+- ``web``: thin Flask blueprints over the three; ``cli``: the command line.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
-from geoapp.catalog import Catalog, DataError
-from geoapp.config import DEFAULTS, ROOT, ConfigError, check, from_environment
-from geoapp.http import GZIPPED, reject_repeated_parameters
+from geoapp.config import DEFAULTS, ConfigError, check, from_environment
+from geoapp.data.catalog import Catalog
+from geoapp.data.providers import open_provider
+from geoapp.errors import BackendError, DataError
 
-__all__ = ["create_app", "get_catalog", "reload_data"]
+__all__ = ["REFUSED", "create_app", "load_catalog", "reload_data"]
 
 log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent
 
 #: Exit status when the app refuses to start: gunicorn's "worker failed to boot", so that
 #: its master stops instead of respawning workers that can never start. (Under the
@@ -27,16 +40,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the app.
 
     Configuration comes from the defaults, then ``GEOAPP_*`` environment variables,
-    then ``config``. Settings are checked and the catalog is loaded (and validated)
-    here, so a bad setting or a broken data file stops the app before it serves
-    anything: one line per problem on stderr and exit status 3 (``REFUSED``), never a
-    traceback, whichever server runs the factory (``geoapp serve``, ``flask run``,
-    gunicorn).
+    then ``config``. Settings are checked and the data opened (files validated, or
+    the database checked) here, so a bad setting, a broken data file or a database
+    that is away stops the app before it serves anything: one line per problem on
+    stderr and exit status 3 (``REFUSED``), never a traceback, whichever server runs
+    the factory (``geoapp serve``, ``flask run``, gunicorn).
     """
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "geoapp" / "static"),
+        template_folder=str(PACKAGE / "web" / "templates"),
+        static_folder=str(PACKAGE / "maps" / "static"),
     )
     app.config.from_mapping(DEFAULTS)
     try:
@@ -44,22 +57,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if config:
             app.config.from_mapping(config)
         check(app.config)
-        app.extensions["geoapp.catalog"] = Catalog(app.config["DATA_DIR"])
+        app.extensions["geoapp.catalog"] = load_catalog(app.config)
     except ConfigError as exc:
         refuse(f"geoapp: {exc}", "the configuration is invalid")
     except DataError as exc:
         refuse(str(exc), "the data does not validate")
+    except BackendError as exc:
+        refuse(f"geoapp: {exc}", "the database cannot serve")
     app.debug = bool(app.config["DEBUG"])
 
-    from geoapp import errors, security
-    from geoapp.views import api, export, map, ogc
+    from geoapp import web
 
-    security.init_app(app)
-    errors.init_app(app)
-    app.before_request(reject_repeated_parameters)
-    for blueprint in (map.bp, api.bp, export.bp, ogc.bp):
-        app.register_blueprint(blueprint)
+    web.init_app(app)
     return app
+
+
+def load_catalog(config: Mapping[str, Any]) -> Catalog:
+    """The catalog over the provider the configuration names (files or PostGIS)."""
+    return Catalog(open_provider(config))
 
 
 def refuse(problems: str, reason: str) -> None:
@@ -69,25 +84,24 @@ def refuse(problems: str, reason: str) -> None:
     raise SystemExit(REFUSED)
 
 
-def get_catalog() -> Catalog:
-    """Return the current app's catalog."""
-    return current_app.extensions["geoapp.catalog"]
-
-
 def reload_data(app: Flask) -> Catalog:
-    """Load the app's data directory again and serve the new catalog from now on.
+    """Open the app's data again and serve the new catalog from now on.
 
     For a server that outlives its data (gunicorn's master on SIGHUP, see
-    ``geoapp.deploy.gunicorn``): the new catalog is loaded and validated aside, so
+    ``geoapp.deploy.gunicorn``): the new catalog is opened and validated aside, so
     data that does not validate raises DataError and the app keeps what it serves.
-    Answers cached from the old data (pages, exports, gzipped bodies) are dropped
-    after the swap, so none outlives it; caches keyed by the catalog object (the OGC
-    encodings, projected views) follow it by themselves.
+    Every cache built on the data is keyed by the data version or held by the
+    catalog, so nothing derived from the old data outlives the swap.
     """
-    catalog = Catalog(app.config["DATA_DIR"])
+    from geoapp.web.http import GZIPPED
+
+    catalog = load_catalog(app.config)
+    old = app.extensions.get("geoapp.catalog")
     app.extensions["geoapp.catalog"] = catalog
     app.extensions.pop("geoapp.pages", None)
     app.extensions.pop("geoapp.exports", None)
     GZIPPED.clear()
-    log.info("reloaded %s", catalog.data_dir)
+    if old is not None and old.provider is not catalog.provider:
+        old.provider.close()
+    log.info("reloaded the data (version %s)", catalog.version)
     return catalog

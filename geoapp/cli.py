@@ -1,6 +1,7 @@
-"""The ``geoapp`` command: ``serve`` (the default), ``validate`` and ``export``.
+"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export`` and ``db``.
 
-Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data.
+Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data, 3 when
+the database cannot be used.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 
 from geoapp import styles
-from geoapp.config import BOOLEANS, DEFAULTS
+from geoapp.config import BOOLEANS, DEFAULTS, ConfigError, check, from_environment
 
 
 class DefaultGroup(click.Group):
@@ -44,7 +45,7 @@ def cli() -> None:
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory of layer files (default: the bundled geodata/).",
+    help="Directory of layer files (default: GEOAPP_DATA_DIR, else the bundled geodata/).",
 )
 @click.option("--debug/--no-debug", default=False, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
@@ -68,7 +69,7 @@ def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
 )
 def validate(data_dir: Path) -> None:
     """Check DATA_DIR's layer files; print each problem as FILE: FEATURE-ID: what."""
-    from geoapp.validate import validate_dir
+    from geoapp.data.validate import validate_dir
 
     problems = validate_dir(data_dir)
     for problem in problems:
@@ -105,8 +106,8 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     """
     import signal
 
+    from geoapp.data.validate import validate_dir
     from geoapp.deploy import RunFiles, run_dir
-    from geoapp.validate import validate_dir
 
     pid_file = pid_file or RunFiles(run_dir()).gunicorn_pid
     data_dir = data_dir or Path(os.environ.get("GEOAPP_DATA_DIR") or DEFAULTS["DATA_DIR"])
@@ -172,6 +173,10 @@ EACH = ("sector", "layer")
 @click.option("--sectors", help="Comma-separated sectors (default: all; energy, security, trade).")
 @click.option("--layers", help="Comma-separated layers (default: every thematic layer).")
 @click.option("--bbox", help="View as minlon,minlat,maxlon,maxlat (default: the Caspian region).")
+@click.option("--status", help="Comma-separated statuses (default: all), e.g. proposed,construction.")
+@click.option("--country", help="Comma-separated ISO 3166-1 alpha-3 codes, e.g. TKM,RUS.")
+@click.option("--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]].")
+@click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
 @click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
 @click.option("--width", type=float, help="Image width in inches [default: 10].")
 @click.option("--height", type=float, help="Image height in inches [default: 7].")
@@ -188,13 +193,18 @@ EACH = ("sector", "layer")
     help="Online tile background (images; needs network and the 'tiles' extra).",
 )
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory of layer files (default: the bundled geodata/).")  # fmt: skip
+              help="Directory of layer files (default: GEOAPP_DATA_DIR, else the bundled "
+                   "geodata/).")  # fmt: skip
 def export(
     fmt: str | None,
     out: Path | None,
     sectors: str | None,
     layers: str | None,
     bbox: str | None,
+    status: str | None,
+    country: str | None,
+    from_: str | None,
+    to: str | None,
     size: str | None,
     width: float | None,
     height: float | None,
@@ -209,10 +219,14 @@ def export(
     Files are written to a temporary file beside --out and renamed into place,
     so a failed export never leaves a partial file or clobbers an existing one.
     """
-    from geoapp import exporters, render
-    from geoapp.catalog import Catalog, DataError, QueryError
-    from geoapp.selection import parse_page, parse_selection, parse_title
+    from geoapp import load_catalog
+    from geoapp.data.query import parse_query
+    from geoapp.errors import BackendError, DataError, QueryError
+    from geoapp.export import formats as exporters
+    from geoapp.maps.printed import figure as render
+    from geoapp.maps.printed.page import parse_page, parse_title
 
+    config = _settings()
     fmt = _export_format(fmt, out, exporters)
     out = out or Path(f"geoapp-caspian{exporters.FORMATS[fmt].extension}")
     if not out.parent.is_dir():
@@ -232,27 +246,36 @@ def export(
     if size is not None and (width is not None or height is not None):
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
     try:
-        selection = parse_selection(sectors, layers, bbox)
-        page = parse_page(size, width, height, dpi)
+        # The same parser as /export.<fmt> and the map page: the same values, the same messages.
+        given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
+                       "country": country, "from": from_, "to": to}  # fmt: skip
+        selection = exporters.export_query(
+            parse_query({k: v for k, v in given_query.items() if v is not None}, "export")
+        )
+        page = parse_page(size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"])
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 
     jobs = [(selection, out, title)]
     if each is not None:
-        field = f"{each}s"  # "sector" -> Selection.sectors, "layer" -> Selection.layers
+        field = f"{each}s"  # "sector" -> Query.sectors, "layer" -> Query.layers
+        values = selection.shown_sectors if each == "sector" else selection.layers
         jobs = [
             (selection.replace(**{field: (v,)}), _suffixed(out, v), title and f"{title} ({v})")
-            for v in getattr(selection, field)
+            for v in values
         ]
     if not jobs:
         raise click.UsageError(f"--each {each}: no {each} is selected")
 
     try:
-        catalog = Catalog(data_dir or DEFAULTS["DATA_DIR"])
+        catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("geoapp: error: the data does not validate", err=True)
         sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
 
     def run(job) -> Path:
         sel, path, job_title = job
@@ -306,6 +329,17 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
     return named
 
 
+def _settings() -> dict:
+    """The settings as the server reads them: defaults, then ``GEOAPP_*`` (DATA_DIR and the
+    export limits), checked; a bad value is a usage error (one line, exit 2)."""
+    try:
+        config = {**DEFAULTS, **from_environment()}
+        check(config)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    return config
+
+
 def _debug() -> bool:
     """GEOAPP_DEBUG read as config reads it (an unreadable value counts as off here)."""
     return BOOLEANS.get(os.environ.get("GEOAPP_DEBUG", "").strip().lower(), False)
@@ -314,6 +348,128 @@ def _debug() -> bool:
 def _suffixed(out: Path, value: str) -> Path:
     """``map.png`` -> ``map-energy.png``."""
     return out.with_name(f"{out.stem}-{value}{out.suffix}")
+
+
+# -- geoapp db: the PostGIS database ------------------------------------------------------
+
+#: Exit status when the database cannot be used (unreachable, no PostGIS, load refused),
+#: as the app's refusal to start (3); 1 is for data, 2 for a bad command line.
+DATABASE_UNUSABLE = 3
+
+_database_url = click.option(
+    "--database-url",
+    envvar="GEOAPP_DATABASE_URL",
+    show_envvar=True,
+    help="PostgreSQL URL, postgresql://user:password@host:port/db.",
+)
+_db_data_dir = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GEOAPP_DATA_DIR",
+    default=DEFAULTS["DATA_DIR"],
+    show_default="the bundled geodata/",
+    help="Directory of layer files.",
+)
+
+
+@cli.group()
+def db() -> None:
+    """The PostGIS database: load the data into it, check it against the files.
+
+    Exit status: 0 done, 1 the data does not validate or differs, 2 bad command
+    line, 3 the database cannot be used (unreachable, no PostGIS, load refused).
+    """
+
+
+def _require_url(database_url: str | None) -> str:
+    if not database_url:
+        raise click.UsageError("give --database-url or set GEOAPP_DATABASE_URL")
+    return database_url
+
+
+def _database():
+    """geoapp.data.db, or one line and exit 3 when psycopg (the postgis extra) is missing."""
+    try:
+        from geoapp.data import db as database
+    except ImportError as exc:
+        click.echo(
+            f"geoapp: error: geoapp db needs {exc.name or 'psycopg'}: "
+            "pip install 'geoapp[postgis]'",
+            err=True,
+        )
+        sys.exit(DATABASE_UNUSABLE)
+    return database
+
+
+def _data_problems(exc) -> None:
+    click.echo(str(exc))
+    click.echo(f"geoapp: {len(exc.problems)} problem(s) in the data: nothing done", err=True)
+    sys.exit(1)
+
+
+def _unusable(exc) -> None:
+    from geoapp.data.db import URLError
+
+    if isinstance(exc, URLError):
+        raise click.BadParameter(str(exc), param_hint="--database-url") from None
+    click.echo(f"geoapp: error: {exc}", err=True)
+    sys.exit(DATABASE_UNUSABLE)
+
+
+@db.command("load")
+@_database_url
+@_db_data_dir
+def db_load(database_url: str | None, data_dir: Path) -> None:
+    """Validate DATA_DIR and load it into the database, in one transaction.
+
+    Creates the tables and indexes, loads every layer, the sources and the build
+    info, and bumps the data version: servers on the database see it at their next
+    request. A failure leaves the database as it was.
+    """
+    from geoapp.data.providers.base import BackendError
+    from geoapp.errors import DataError
+
+    url = _require_url(database_url)
+    database = _database()
+    try:
+        report = database.load(url, data_dir)
+    except DataError as exc:
+        _data_problems(exc)
+    except BackendError as exc:
+        _unusable(exc)
+    total = sum(report.counts.values())
+    click.echo(
+        f"geoapp: loaded {total} features in {len(report.counts)} layers from {data_dir} into "
+        f"{database.redact(url)} in {report.seconds:.1f} s (version {report.version})",
+        err=True,
+    )
+
+
+@db.command("check")
+@_database_url
+@_db_data_dir
+def db_check(database_url: str | None, data_dir: Path) -> None:
+    """Compare the database with DATA_DIR; print each difference as LAYER: FEATURE-ID: what."""
+    from geoapp.data.providers.base import BackendError
+    from geoapp.errors import DataError
+
+    url = _require_url(database_url)
+    database = _database()
+    try:
+        problems = database.check(url, data_dir)
+    except DataError as exc:
+        _data_problems(exc)
+    except BackendError as exc:
+        _unusable(exc)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(
+            f"geoapp: {len(problems)} difference(s) between {database.redact(url)} and {data_dir}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"geoapp: {database.redact(url)} matches {data_dir}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS: dict[str, Any] = {
     # Where the layer files live.
     "DATA_DIR": str(ROOT / "geodata"),
+    # A PostgreSQL URL: serve the layers from PostGIS (loaded by `geoapp db load`) instead
+    # of DATA_DIR. Empty: the files.
+    "DATABASE_URL": "",
     # Online tile layers are offered in the layer switcher only when this is on;
     # the page then still opens on the bundled basemap unless DEFAULT_TILES names one.
     "ONLINE_TILES": False,
@@ -21,6 +24,16 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_MAX_AGE": 300,
     # Map page cache entries (one per distinct query).
     "PAGE_CACHE_SIZE": 128,
+    # Image exports (png, svg, pdf) a worker process draws at once, and how many more may
+    # wait for a slot; the rest get a 503 with Retry-After (geoapp.export.budget). Keep the sum
+    # below gunicorn's --threads, so that the map page always has a thread. One per worker:
+    # with 2 workers on 2 cores that is a core each (measured: map page p99 0.28 s under 16
+    # clients of big exports; with 2 per worker, 0.93 s; bench/hardening.py).
+    "EXPORT_CONCURRENCY": 1,
+    "EXPORT_QUEUE": 1,
+    # Most pixels of one image export (width x height), CLI and web: 6000 x 4000. A raster
+    # costs 4 bytes a pixel while it is drawn, so this bounds an export's memory.
+    "EXPORT_MAX_PIXELS": 24_000_000,
     "DEBUG": False,
     # The public root URL (https://maps.example.org/geoapp): absolute links (the OGC API's)
     # start from it, and the Host header is then never used for them.
@@ -69,7 +82,7 @@ def check(config: Mapping[str, Any]) -> None:
     Checked at start-up, so that a bad setting stops the app at once instead of
     turning every page into an error later.
     """
-    from geoapp.schema import is_web_url
+    from geoapp.data.schema import is_web_url
     from geoapp.styles import TILE_PROVIDERS
 
     tiles = config["DEFAULT_TILES"]
@@ -81,7 +94,18 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"BASE_URL={base!r}: must be an http or https URL, e.g. https://example.org"
         )
-    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE", "PROXY_COUNT"):
-        value = config[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{key}={value!r}: must be a whole number >= 0")
+    from geoapp.maps.printed.page import MAX_PIXELS, MIN_PIXELS
+
+    lowest = {"EXPORT_CONCURRENCY": 1, "EXPORT_MAX_PIXELS": MIN_PIXELS[0] * MIN_PIXELS[1]}
+    highest = {"EXPORT_MAX_PIXELS": MAX_PIXELS * MAX_PIXELS}
+    for key in ("CACHE_MAX_AGE", "PAGE_CACHE_SIZE", "PROXY_COUNT", "EXPORT_CONCURRENCY",
+                "EXPORT_QUEUE", "EXPORT_MAX_PIXELS"):  # fmt: skip
+        value, low, high = config[key], lowest.get(key, 0), highest.get(key)
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            within = f">= {low}" if high is None else f"from {low} to {high}"
+            raise ConfigError(f"{key}={value!r}: must be a whole number {within}")

@@ -1,93 +1,79 @@
-"""Typed errors mapped to HTTP answers in one place.
+"""The typed errors of geoapp, in one module with no web in it.
 
-Every error answer is short and says what would have been valid: a vocabulary
-as a list (``valid``) or a form as a sentence (``hint``), never prose cut into
-fragments. No traceback ever reaches a user, whatever the debug setting of a
-handler. Errors are never stored by caches (``Cache-Control: no-store``): a 400
-or 404 must not outlive a fix to the request, the data or the server.
+Each face maps them once: the web to HTTP statuses (:mod:`geoapp.web.errors`),
+the command line to exit statuses (:mod:`geoapp.cli`), the app factory to a
+refusal to start. An error about a value says what would have been valid: a
+vocabulary as a list (``valid``) or a form as a sentence (``hint``).
 """
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, Response, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from geoapp.catalog import NotFoundError, QueryError
-from geoapp.http import cors
-
-log = logging.getLogger(__name__)
-
-#: Path prefixes of the data APIs: JSON errors, readable from any origin.
-API_PREFIXES = ("/api", "/ogc")
+from collections.abc import Iterable
 
 
-def is_api_path(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in API_PREFIXES)
+class _ValuesError(Exception):
+    """An error about one value that says what would have been valid.
+
+    ``valid`` is a vocabulary (the values themselves, as a list a client can
+    use) and ``hint`` a sentence describing a form ("a whole number from 1 to
+    1000"); exactly one is set. Error pages show a hint as prose and a
+    vocabulary as a list, so a hint is never split into fragments.
+    """
+
+    template = "{what} {value!r}"
+
+    def __init__(self, what: str, value: object, valid: Iterable[str] | str):
+        self.what = what
+        self.value = value
+        self.hint: str | None = valid if isinstance(valid, str) else None
+        self.valid: list[str] | None = None if isinstance(valid, str) else [str(v) for v in valid]
+        expected = self.hint if self.valid is None else ", ".join(self.valid)
+        super().__init__(self.template.format(what=what, value=value) + f"; valid: {expected}")
 
 
-def wants_json() -> bool:
-    """API paths and ``.json`` requests get JSON errors; pages get HTML."""
-    path = request.path
-    return (
-        is_api_path(path)
-        or path.endswith(".json")
-        or (request.accept_mimetypes.best == "application/json")
-    )
+class QueryError(_ValuesError, ValueError):
+    """A query names an unknown layer, sector or status, or a malformed value (400, exit 2)."""
+
+    template = "invalid {what} {value!r}"
+
+    @property
+    def parameter(self) -> str:
+        return self.what
 
 
-def error_response(
-    status: int,
-    title: str,
-    detail: str,
-    valid: list[str] | None = None,
-    hint: str | None = None,
-    headers: list[tuple[str, str]] | None = None,
-) -> Response:
-    """The error answer: JSON for the APIs, the error page for people."""
-    if wants_json():
-        body: dict = {"code": status, "title": title, "description": detail}
-        if valid is not None:
-            body["valid"] = valid
-        if hint is not None:
-            body["hint"] = hint
-        response = jsonify(body)
-    else:
-        page = render_template(
-            "error.html", status=status, title=title, detail=detail, valid=valid, hint=hint
+class NotFoundError(_ValuesError, LookupError):
+    """A path names a layer or feature that does not exist (404), with the valid ids."""
+
+    template = "no {what} {value!r}"
+
+
+class DataError(Exception):
+    """The data fails validation; ``str()`` is the list of problems, one per line."""
+
+    def __init__(self, problems: Iterable[object]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ProviderError(Exception):
+    """The backend cannot answer now (database away): a 503, the app keeps running."""
+
+
+class BackendError(Exception):
+    """The backend cannot be used at all: unreachable at start-up, not loaded, not PostGIS.
+
+    ``str()`` is one line that names the database without its password. The app
+    refuses to start with it (exit 3), as it does with data that does not validate.
+    """
+
+
+class BusyError(Exception):
+    """Every export slot is taken and the queue is full (or the wait ran out): a 503."""
+
+    def __init__(self, retry_after: int, concurrency: int):
+        self.retry_after = retry_after
+        super().__init__(
+            f"the server is drawing {concurrency} image export"
+            f"{'s' if concurrency != 1 else ''} at once, its limit; "
+            f"try again in {retry_after} s"
         )
-        response = make_response(page)
-    response.status_code = status
-    for name, value in headers or ():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    response.headers["Cache-Control"] = "no-store"
-    if is_api_path(request.path):
-        # Blueprint after_request hooks do not run when no route matched (404, 405).
-        cors(response)
-    return response
-
-
-def init_app(app: Flask) -> None:
-    """Register the handlers that turn errors into clear 4xx/5xx answers."""
-
-    @app.errorhandler(QueryError)
-    def bad_query(exc: QueryError):
-        return error_response(400, "Bad request", str(exc), exc.valid, exc.hint)
-
-    @app.errorhandler(NotFoundError)
-    def not_found(exc: NotFoundError):
-        return error_response(404, "Not found", str(exc), exc.valid, exc.hint)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        # get_headers() carries what the status needs, e.g. ``Allow`` on a 405.
-        return error_response(
-            exc.code or 500, exc.name, exc.description or exc.name, headers=exc.get_headers()
-        )
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
-        log.exception("unhandled error on %s", request.path)
-        return error_response(500, "Internal server error", "The server could not answer.")

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geoapp.schema import LAYERS, SECTORS, STATUSES
+from geoapp.data.schema import LAYERS, SECTORS, STATUSES
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 SECTOR_COLOURS: dict[str, str] = {

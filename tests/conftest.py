@@ -10,13 +10,34 @@ from click.testing import CliRunner
 from geoapp import create_app
 from geoapp.config import DEFAULTS
 from geoapp.deploy import nginx_binary
+from tests.postgis import (  # noqa: F401 - fixtures: provider over files and PostGIS
+    files_provider,
+    new_database,
+    pg_server,
+    pg_url,
+    postgis_provider,
+    provider,
+)
 from tests.servers import gunicorn
 
 
+#: The providers every data-facing test runs on (one suite, not a copy per provider).
+PROVIDERS = ("files", "postgis")
+
+
+@pytest.fixture(scope="session", params=PROVIDERS)
+def backend(request) -> dict[str, str]:
+    """The settings that choose a provider, on the bundled data: files, or a PostGIS
+    database loaded with it (``geoapp db load``, once per session)."""
+    if request.param == "files":
+        return {"DATA_DIR": DEFAULTS["DATA_DIR"]}
+    return {"DATA_DIR": DEFAULTS["DATA_DIR"], "DATABASE_URL": request.getfixturevalue("pg_url")}
+
+
 @pytest.fixture(scope="session")
-def app():
-    """The app on the bundled geodata/ (loaded once: it is read-only)."""
-    return create_app({"TESTING": True, "DATA_DIR": DEFAULTS["DATA_DIR"]})
+def app(backend):
+    """The app on the bundled data, through each provider (read-only: loaded once each)."""
+    return create_app({"TESTING": True, **backend})
 
 
 @pytest.fixture
@@ -35,11 +56,12 @@ def runner():
 
 
 @pytest.fixture(scope="session")
-def live_server():
-    """The real app under gunicorn (1 worker, 4 threads) on a free loopback port: its base URL."""
-    with gunicorn(
-        "--workers", "1", "--threads", "4", env={"GEOAPP_DATA_DIR": DEFAULTS["DATA_DIR"]}
-    ) as url:
+def live_server(backend):
+    """The real app under gunicorn (1 worker, 4 threads) on a free loopback port, through
+    each provider: its base URL."""
+    env = {f"GEOAPP_{key}": value for key, value in backend.items()}
+    env.setdefault("GEOAPP_DATABASE_URL", "")
+    with gunicorn("--workers", "1", "--threads", "4", env=env) as url:
         yield url
 
 

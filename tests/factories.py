@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geoapp.schema import LAYERS
+from geoapp.data.schema import LAYERS
 
 SOURCES = {
     "rt-2025": {"kind": "article", "title": "Test article 2025"},

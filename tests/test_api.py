@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from geoapp.schema import FIELD_NAMES, SECTORS, STATUSES
+from geoapp.data.schema import FIELD_NAMES, SECTORS, STATUSES
 
 
 def ids(doc: dict) -> list[str]:

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from geoapp.cli import main
-from geoapp.schema import SECTORS
-from geoapp.selection import MAX_TITLE, PAGE_HINT
+from geoapp.data.schema import SECTORS
+from geoapp.export.page import MAX_TITLE, PAGE_HINT
 
 #: What a page-size error says: the whole rule, inches, pixels and dpi.
 PAGE_RULE = PAGE_HINT

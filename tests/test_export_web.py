@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -20,9 +21,9 @@ from geoapp import styles
 from geoapp.catalog import QueryError
 from geoapp.config import DEFAULTS
 from geoapp.deploy import GUNICORN_CONFIG
-from geoapp.exporters import FORMATS
-from geoapp.schema import SECTORS, THEMATIC_LAYERS
-from geoapp.selection import MAX_TITLE, PAGE_HINT, parse_selection, parse_size
+from geoapp.export.formats import FORMATS
+from geoapp.data.schema import SECTORS, THEMATIC_LAYERS
+from geoapp.export.page import MAX_TITLE, PAGE_HINT, parse_selection, parse_size
 from tests.servers import gunicorn
 
 SMALL = "size=640x448"
@@ -201,7 +202,11 @@ def test_an_empty_title_is_the_default_as_on_the_command_line(client, fmt):
 
 
 def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
-    """Three different exports at once under gunicorn, and the layer API answers meanwhile."""
+    """Three different exports at once under gunicorn, and the layer API answers meanwhile.
+
+    The worker draws them within its export budget (geoapp.export.budget): one told 503 comes
+    back after its Retry-After, as a client should, and gets its file.
+    """
     urls = [
         f"{live_server}/export.png?sectors=energy&{SMALL}",
         f"{live_server}/export.pdf?sectors=trade&{SMALL}",
@@ -210,8 +215,15 @@ def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
     results: dict[str, tuple[int, bytes, float]] = {}
 
     def fetch(url: str) -> None:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            results[url] = (response.status, response.read(), time.monotonic())
+        for _ in range(10):
+            try:
+                with urllib.request.urlopen(url, timeout=120) as response:
+                    results[url] = (response.status, response.read(), time.monotonic())
+                    return
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503:
+                    raise
+                time.sleep(int(exc.headers["Retry-After"]))
 
     threads = [threading.Thread(target=fetch, args=(u,)) for u in urls]
     for t in threads:

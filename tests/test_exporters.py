@@ -12,8 +12,8 @@ import shapely
 from shapely.geometry import shape
 
 from geoapp import exporters, render
-from geoapp.render import Page
-from geoapp.selection import parse_selection
+from geoapp.maps.printed.figure import Page
+from geoapp.export.page import parse_selection
 
 SMALL = exporters.ExportOptions(page=Page.from_pixels(800, 560, dpi=100))
 KML = "{http://www.opengis.net/kml/2.2}"

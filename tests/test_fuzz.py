@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geoapp.catalog import queryables
-from geoapp.ogc import ITEM_PARAMETERS
-from geoapp.schema import LAYERS, SECTORS, STATUSES
+from geoapp.api.ogc import ITEM_PARAMETERS
+from geoapp.data.schema import LAYERS, SECTORS, STATUSES
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 NUMBER = st.one_of(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pyproj import Geod
 
-from geoapp.validate import validate_dir
+from geoapp.data.validate import validate_dir
 from tests.factories import SOURCES, make_feature, write_data_dir
 
 GEOD = Geod(ellps="WGS84")

@@ -11,8 +11,8 @@ from pyproj import Geod
 from shapely.geometry import Point, shape
 
 from geoapp.config import ROOT
-from geoapp.datadoc import render_data_readme
-from geoapp.schema import LAYERS
+from geoapp.data.datadoc import render_data_readme
+from geoapp.data.schema import LAYERS
 
 ARTICLES = ROOT.parent / "shared" / "articles"
 GEOD = Geod(ellps="WGS84")

@@ -10,8 +10,8 @@ import pytest
 
 from geoapp import ogc
 from geoapp.catalog import BBOX_HINT
-from geoapp.http import GzipCache, send_body
-from geoapp.schema import SECTORS
+from geoapp.web.http import GzipCache, send_body
+from geoapp.data.schema import SECTORS
 
 URLS = [
     "/api/layers",

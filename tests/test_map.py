@@ -11,7 +11,7 @@ import pytest
 
 from geoapp import create_app, styles, webmap
 from geoapp.config import DEFAULTS
-from geoapp.schema import LAYERS, SECTORS, THEMATIC_LAYERS
+from geoapp.data.schema import LAYERS, SECTORS, THEMATIC_LAYERS
 
 
 class Inputs(HTMLParser):

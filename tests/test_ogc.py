@@ -8,7 +8,7 @@ import pytest
 
 from geoapp import ogc
 from geoapp.catalog import Catalog, NotFoundError, QueryError
-from geoapp.schema import COUNTRIES, LAYERS, SECTORS
+from geoapp.data.schema import COUNTRIES, LAYERS, SECTORS
 from tests.factories import make_feature, write_data_dir
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"

@@ -21,7 +21,7 @@ from PIL import Image
 from geoapp import render, styles
 from geoapp import selection as selection_module
 from geoapp.catalog import Catalog
-from geoapp.selection import CASPIAN_BBOX, Selection, parse_selection
+from geoapp.export.page import CASPIAN_BBOX, Selection, parse_selection
 from tests.factories import SOURCES, make_feature, write_data_dir
 
 SMALL = render.Page.from_pixels(900, 630, dpi=100)

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from geoapp import styles
-from geoapp.schema import LAYERS, SECTORS, STATUSES
+from geoapp.data.schema import LAYERS, SECTORS, STATUSES
 from tests.factories import make_feature
 
 

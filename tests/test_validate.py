@@ -7,7 +7,7 @@ import json
 import pytest
 
 from geoapp.cli import main
-from geoapp.validate import validate_dir
+from geoapp.data.validate import validate_dir
 from tests.factories import make_feature, write_data_dir
 
 

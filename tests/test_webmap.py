@@ -10,7 +10,7 @@ import pytest
 
 from geoapp import styles, webmap
 from geoapp.catalog import Catalog, QueryError
-from geoapp.schema import SECTORS, THEMATIC_LAYERS
+from geoapp.data.schema import SECTORS, THEMATIC_LAYERS
 from tests.factories import make_feature, write_data_dir
 
 # -- parse_view ---------------------------------------------------------------------

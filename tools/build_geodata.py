@@ -37,9 +37,10 @@ from shapely.ops import linemerge, unary_union
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoapp.catalog import Catalog  # noqa: E402
-from geoapp.datadoc import render_data_readme  # noqa: E402
-from geoapp.schema import COUNTRIES, FIELD_NAMES, LAYERS, normalise_completion  # noqa: E402
+from geoapp.data.catalog import Catalog  # noqa: E402
+from geoapp.data.datadoc import render_data_readme  # noqa: E402
+from geoapp.data.providers.files import FilesProvider  # noqa: E402
+from geoapp.data.schema import COUNTRIES, FIELD_NAMES, LAYERS, normalise_completion  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 ATLAS_PACKAGE = "world-atlas@2.0.2"
@@ -274,7 +275,7 @@ def build(atlas_path: Path | None, src: Path = GEODATA / "src") -> dict:
         "features": {k: len(v) for k, v in layers.items()},
     }
     (GEODATA / "build.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    readme = render_data_readme(Catalog(GEODATA))
+    readme = render_data_readme(Catalog(FilesProvider(GEODATA)))
     (GEODATA / "README.md").write_text(readme, encoding="utf-8")
     return info
 

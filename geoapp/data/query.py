@@ -21,18 +21,21 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from geoapp.catalog import QueryError
-from geoapp.schema import (
+from geoapp.data.schema import (
     BASEMAP_FIELDS,
+    CLAIMS,
     COUNTRIES,
     FIELDS,
+    KINDS,
     LAYERS,
+    POSITIONS,
     SECTORS,
     STATUSES,
     THEMATIC_LAYERS,
     Layer,
     time_span,
 )
+from geoapp.errors import QueryError
 
 BBox = tuple[float, float, float, float]
 Span = tuple[date | None, date | None]
@@ -50,6 +53,13 @@ MAX_TEXT = 200
 SECTOR_MATCHES = ("any", "all")
 
 BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"
+#: A number as JSON (and so OpenAPI's ``number``) writes it; ``float()`` takes much more
+#: (``1_0``, `` 1``, ``nan``, non-ASCII digits), none of which a ``number`` parameter means.
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+JSON_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+#: An RFC 3339 full-date, as OpenAPI's ``format: date`` (the day's existence is checked by
+#: date.fromisoformat, which alone would also take ``20170102``).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATE_HINT = "an ISO date YYYY, YYYY-MM or YYYY-MM-DD"
 DATETIME_HINT = (
     "an RFC 3339 date or date-time (2017-10-02T00:00:00Z), or an interval a/b; "
@@ -211,7 +221,7 @@ def queryables(layer: Layer) -> Mapping[str, str]:
 def _queryables_of(layer: Layer) -> dict[str, str]:
     if not layer.thematic:
         return {name: "str" for name in BASEMAP_FIELDS if name != "sources"}
-    skip = {"summary", "notes", "sources"}
+    skip = {"summary", "notes", "sources", "position_source"}
     return {f.name: f.type for f in FIELDS if f.name not in skip}
 
 
@@ -226,6 +236,9 @@ VOCABULARIES: dict[str, Iterable[str]] = {
     "status": STATUSES,
     "country": COUNTRIES,
     "layer": LAYERS,
+    "kind": KINDS,
+    "position": POSITIONS,
+    "claim": CLAIMS,
 }
 
 #: Properties whose filter matches the members of another, list, property:
@@ -269,10 +282,10 @@ def parse_bbox(raw: str, *, allow_3d: bool = False, name: str = "bbox") -> BBox:
     Raises QueryError for anything else, including NaN, infinities, inverted or
     out-of-range corners, so that no malformed box reaches a spatial index.
     """
-    try:
-        values = tuple(float(v) for v in raw.split(","))
-    except ValueError:
-        raise QueryError(name, raw, BBOX_HINT) from None
+    parts = raw.split(",")
+    if not all(JSON_NUMBER.fullmatch(v.strip()) for v in parts):
+        raise QueryError(name, raw, BBOX_HINT)
+    values = tuple(float(v) for v in parts)
     if len(values) == 6 and allow_3d:
         values = (values[0], values[1], values[3], values[4])
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
@@ -317,15 +330,42 @@ def parse_day(name: str, raw: str, *, end: bool) -> date:
         raise QueryError(name, raw, DATE_HINT) from None
 
 
+# The syntax of ``datetime``, one pattern for the server and the OpenAPI document (so that
+# Schemathesis generates exactly what is accepted): RFC 3339 full-dates that exist (leap
+# years included; year 0000 does not), date-times with an offset, and intervals whose ends
+# are an instant, ``..`` or empty. Only ASCII digits: ``\d`` means more in Python.
+_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+DATE_PATTERN = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME = (
+    "[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.][0-9]+)?"
+    "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+_INSTANT = f"{DATE_PATTERN}(?:{_TIME})?"
+DATETIME_PATTERN = f"^(?:{_INSTANT}|(?:{_INSTANT}|[.][.])?/(?:{_INSTANT}|[.][.])?)?$"
+_DATETIME = re.compile(DATETIME_PATTERN)
+
+
 def parse_datetime(raw: str) -> Span:
-    """Parse an RFC 3339 instant or interval (``..`` or empty for an open end) to days."""
+    """Parse an RFC 3339 instant or interval (``..`` or empty for an open end) to days.
+
+    An empty value filters nothing (the OpenAPI document allows it): (None, None).
+    """
+    if not _DATETIME.fullmatch(raw):
+        raise QueryError("datetime", raw, DATETIME_HINT)
+    if raw == "":
+        return None, None
     start, sep, end = raw.partition("/")
     if not sep:
-        if raw == "":
-            return None, None  # an empty datetime filters nothing (the OpenAPI document allows it)
         day = _rfc3339_day(raw, raw)
         return day, day
     first, last = _rfc3339_day(start, raw, open_ok=True), _rfc3339_day(end, raw, open_ok=True)
+    if first is None and last is None:
+        raise QueryError("datetime", raw, DATETIME_HINT)
     if first and last and last < first:
         raise QueryError("datetime", raw, DATETIME_HINT)
     return first, last
@@ -351,24 +391,30 @@ def parse_text(raw: str) -> str | None:
     return text or None
 
 
-_INTEGER = re.compile(r"-?[0-9]{1,12}")
-
-
 def check_property(name: str, raw: str, kind: str) -> str:
-    """Check one ``where`` value against its field's type and vocabulary; return it."""
+    """Check one ``where`` value against its field's type and vocabulary; return it.
+
+    The OpenAPI document says the same: an ``int`` is a whole number (0.5 is no
+    year), a ``number`` is written as JSON writes numbers, an ``isodate`` exists.
+    """
     if name in VOCABULARIES:
         check_values(name, [raw], VOCABULARIES[name])
     elif kind == "int":
-        if not _INTEGER.fullmatch(raw):
+        if not JSON_INTEGER.fullmatch(raw):
             raise QueryError(name, raw, "a whole number")
     elif kind == "number":
-        try:
-            value = float(raw)
-        except ValueError:
-            raise QueryError(name, raw, "a number") from None
-        if not math.isfinite(value):
+        if not JSON_NUMBER.fullmatch(raw) or not math.isfinite(float(raw)):
             raise QueryError(name, raw, "a finite number")
+    elif kind == "isodate" and not _is_iso_date(raw):
+        raise QueryError(name, raw, "an ISO date YYYY-MM-DD")
     return raw
+
+
+def _is_iso_date(raw: str) -> bool:
+    try:
+        return bool(ISO_DATE.fullmatch(raw)) and date.fromisoformat(raw) is not None
+    except ValueError:
+        return False
 
 
 def check_parameters(args: Iterable[str], allowed: Sequence[str]) -> None:

@@ -103,7 +103,7 @@ def on_reload(arbiter) -> None:
     if not arbiter.cfg.preload_app:
         return
     from geoapp import reload_data
-    from geoapp.catalog import DataError
+    from geoapp.errors import BackendError, DataError
 
     app = arbiter.app.wsgi()
     try:
@@ -117,6 +117,8 @@ def on_reload(arbiter) -> None:
             exc.problems[0],
             app.config["DATA_DIR"],
         )
+    except BackendError as exc:
+        arbiter.log.error("geoapp: not reloaded, keeping the data loaded before: %s", exc)
     except Exception as exc:  # a bug must not take the server down: log it, keep serving
         arbiter.log.error("geoapp: not reloaded, keeping the data loaded before: %r", exc)
     else:
@@ -124,10 +126,10 @@ def on_reload(arbiter) -> None:
         gc.unfreeze()
         gc.collect()
         _warm(arbiter, app)
-        features = sum(len(layer.features) for layer in catalog.layers.values())
+        layers = catalog.layers()
         arbiter.log.info(
-            "geoapp: reloaded %d layers, %d features from %s",
-            len(catalog.layers),
-            features,
-            catalog.data_dir,
+            "geoapp: reloaded %d layers, %d features (data version %s)",
+            len(layers),
+            sum(info.count for info in layers.values()),
+            catalog.version,
         )

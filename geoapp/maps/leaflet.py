@@ -15,7 +15,7 @@ string from the data reaches the page once, as JSON through ``tojson``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import folium
@@ -24,12 +24,12 @@ import shapely
 import xyzservices.providers
 from shapely.geometry import shape
 
-from geoapp import security, styles
+from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
-from geoapp.maps import assets
-from geoapp.maps.view import legend_rows, swatch_uri, view_answer
+from geoapp.maps import assets, csp
+from geoapp.maps.view import swatch_uri, view_answer
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def render_page(
     layer_url: Callable[[str], str] | None,
     view_url: str | None = None,
     static_url: Callable[[str], str] | None = None,
-    export_url: Callable[[str], str] | None = None,
+    exports: Mapping[str, tuple[str, str]] | None = None,
     bounds: BBox | None = None,
     online_tiles: bool = False,
     default_tiles: str = "",
@@ -266,8 +266,8 @@ def render_page(
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
-    A served page fetches its layers from ``layer_url(layer)`` and asks ``view_url``
-    what shows; a standalone page carries the features the query keeps (and the
+    A served page fetches its layers from ``layer_url(layer)``, asks ``view_url``
+    what shows and offers ``exports`` (format -> (label, URL)) in its Export menu; a standalone page carries the features the query keeps (and the
     basemap) and its one view answer in a JSON data block. Either way the data
     reaches the page only through ``tojson``.
     """
@@ -280,7 +280,8 @@ def render_page(
         default_tiles=default_tiles,
     )
     parts = components(m)
-    answer = view_answer(catalog, query, export_url)
+    exports = exports or {}
+    answer = view_answer(catalog, query, {fmt: url for fmt, (_, url) in exports.items()})
     data = None
     if standalone:
         kept = catalog.query(query)
@@ -323,12 +324,12 @@ def render_page(
         layers=_layer_toggles(query, standalone),
         legend=answer["legend"],
         exports={} if standalone else answer["exports"],
-        export_labels=_export_labels(),
+        export_labels={fmt: label for fmt, (label, _) in exports.items()},
     )
     if standalone:
         # A file opened from disk has no headers: its policy travels in a <meta>, which
         # comes before the title and any data, so the first occurrence is always it.
-        policy = security.page_policy(html, frame_ancestors=False)
+        policy = csp.page_policy(html, frame_ancestors=False)
         html = html.replace(CSP_PLACEHOLDER, policy, 1)
     return html
 
@@ -338,15 +339,8 @@ def _layer_toggles(query: Query, standalone: bool) -> list[dict]:
     thematic = [k for k, v in LAYERS.items() if v.thematic]
     shown = query.layers if standalone else thematic
     return [
-        {"id": layer, "label": LAYERS[layer].title, "on": layer in query.layers}
-        for layer in shown
+        {"id": layer, "label": LAYERS[layer].title, "on": layer in query.layers} for layer in shown
     ]
-
-
-def _export_labels() -> dict[str, str]:
-    from geoapp.export.formats import FORMATS
-
-    return {fmt: f.label for fmt, f in FORMATS.items()}
 
 
 def _kept(catalog: Catalog, part: dict) -> list[dict]:
@@ -379,7 +373,7 @@ def _features_bounds(features: list[dict]) -> BBox:
 
 def online_tile_hosts() -> list[str]:
     """The hosts of the online tile layers, for a page's img-src when they are offered."""
-    return security.tile_hosts(
+    return csp.tile_hosts(
         xyzservices.providers.query_name(name).build_url()
         for name in styles.TILE_PROVIDERS.values()
     )

@@ -12,7 +12,7 @@ paper is the same list.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
 from geoapp import styles
@@ -62,18 +62,14 @@ def swatch_uri(svg: str) -> str:
     return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
 
 
-def view_answer(
-    catalog: Catalog, query: Query, export_url: Callable[[str], str] | None = None
-) -> dict:
+def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | None = None) -> dict:
     """The answer to a query for the browser: features shown, their looks, the legend.
 
     ``features`` maps each shown feature's id to its style key and CSS classes;
-    ``styles`` maps each key to Leaflet options. ``export_url`` maps a format to
-    its route (``url_for``); the links carry the query's filters and the script
-    adds the view (centre, zoom, box).
+    ``styles`` maps each key to Leaflet options. ``exports`` maps each format of
+    the Export menu to its route; the links carry the query's filters and the
+    script adds the view (centre, zoom, box).
     """
-    from geoapp.export.formats import FORMATS  # the export menu lists every format
-
     sectors = query.shown_sectors
     shown = [f for features in catalog.query(query).values() for f in features]
     features: dict[str, dict] = {}
@@ -90,7 +86,6 @@ def view_answer(
             "className": f"{styles.css_classes(props)} id-{props['id']}",
         }
     filters = query.replace(centre=None, zoom=None, bbox=None, feature=None).canonical()
-    export_url = export_url or (lambda fmt: f"/export.{fmt}")
     return {
         "version": catalog.version,
         "query": filters,
@@ -98,5 +93,7 @@ def view_answer(
         "styles": looks,
         "legend": legend_rows(styles.legend(shown, sectors)),
         "count": len(shown),
-        "exports": {fmt: f"{export_url(fmt)}?{filters}" for fmt in FORMATS},
+        "exports": {
+            fmt: f"{url}?{filters}" if filters else url for fmt, url in (exports or {}).items()
+        },
     }

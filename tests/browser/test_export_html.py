@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from geoapp import exporters
-from geoapp.selection import parse_selection
+from geoapp.export.page import parse_selection
 
 
 def test_standalone_html_from_file_url_draws_the_selected_features(watched_page, catalog, tmp_path):

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from geoapp import styles, webmap
-from geoapp.schema import SECTORS, STATUSES, THEMATIC_LAYERS
+from geoapp.data.schema import SECTORS, STATUSES, THEMATIC_LAYERS
 from tests.factories import make_feature, write_data_dir
 from tests.servers import gunicorn
 

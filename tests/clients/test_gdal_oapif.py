@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geoapp.config import DEFAULTS
-from geoapp.schema import LAYERS
+from geoapp.data.schema import LAYERS
 
 
 def comparable(frame: geopandas.GeoDataFrame) -> pd.DataFrame:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from owslib.ogcapi.features import Features
 
-from geoapp.ogc import CONFORMANCE
-from geoapp.schema import LAYERS
+from geoapp.api.ogc import CONFORMANCE
+from geoapp.data.schema import LAYERS
 
 
 @pytest.fixture(scope="module")

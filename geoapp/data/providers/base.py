@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from geoapp.data.query import BBox, Query, Span
-from geoapp.schema import Layer
+from geoapp.data.schema import Layer
+from geoapp.errors import BackendError, ProviderError  # noqa: F401 - part of the interface
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,6 @@ class Result:
     matched: int
     features: Sequence[dict[str, Any]]
     encoded: Sequence[bytes]
-
-
-class ProviderError(Exception):
-    """The backend cannot answer now (database away): a 503, the app keeps running."""
 
 
 class Provider(ABC):

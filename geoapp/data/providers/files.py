@@ -20,18 +20,19 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from geoapp.catalog import DataError
 from geoapp.data.providers.base import LayerInfo, Provider, Result
 from geoapp.data.query import Query
-from geoapp.schema import LAYERS, SECTORS, Layer, time_span
-from geoapp.validate import (
+from geoapp.data.schema import LAYERS, SECTORS, Layer, time_span
+from geoapp.data.validate import (
     BUILD_FILE,
     SOURCES_FILE,
     load_build_info,
     load_sources,
+    read_data_file,
     read_layer_file,
     validate_dir,
 )
+from geoapp.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +60,33 @@ class FilesProvider(Provider):
         problems = validate_dir(self.data_dir)
         if problems:
             raise DataError(problems)
-        self._sources, _ = load_sources(self.data_dir)
-        self._build_info, _ = load_build_info(self.data_dir)
+        # Each file is read again below: one that changed since validation is a DataError
+        # too (its one line), never a traceback or half-loaded data.
+        self._sources, problems = load_sources(self.data_dir)
+        self._build_info, more = load_build_info(self.data_dir)
+        if problems or more:
+            raise DataError(problems + more)
         digest = hashlib.blake2b(digest_size=12)
         for name in (SOURCES_FILE, BUILD_FILE):
             path = self.data_dir / name
             if path.is_file():
-                digest.update(path.read_bytes())
+                digest.update(read_data_file(path).encode("utf-8"))
         self._layers: dict[str, _Layer] = {}
         self._by_id: dict[str, tuple[str, int]] = {}
         for layer in LAYERS.values():
-            raw = (self.data_dir / layer.filename).read_bytes()
-            digest.update(raw)
-            self._layers[layer.id] = self._load(layer)
+            self._layers[layer.id] = self._load(layer, digest)
         self._version = digest.hexdigest()
         log.info("files provider: %d features from %s", len(self._by_id), self.data_dir)
 
-    def _load(self, layer: Layer) -> _Layer:
-        features, _ = read_layer_file(self.data_dir / layer.filename)
+    def _load(self, layer: Layer, digest) -> _Layer:
+        path = self.data_dir / layer.filename
+        features, problems = read_layer_file(path)
+        if problems:
+            raise DataError(problems)
+        try:
+            digest.update(read_data_file(path).encode("utf-8"))
+        except OSError as exc:
+            raise DataError([f"{layer.filename}: *: cannot read: {exc.strerror or exc}"]) from None
         geometries = [shape(f["geometry"]) for f in features]
         sectors: set[str] = set()
         spans = []

@@ -1,0 +1,189 @@
+/* geoapp map page, part 4 of 4: controls. Toggles, URL state, search, export links
+ * and the fullscreen button; started by folium's script (geoapp.start(map)).
+ */
+"use strict";
+
+(function (geoapp) {
+  const SVG = "http://www.w3.org/2000/svg";
+
+  /** The toggles as query parameters, in the page's (vocabulary) order. */
+  geoapp.stateQuery = function () {
+    const params = new URLSearchParams();
+    for (const name of ["sectors", "layers"]) {
+      const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
+      params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
+    }
+    return params.toString().replaceAll("%2C", ",");
+  };
+
+  function join(...queries) {
+    return queries.filter((q) => q).join("&");
+  }
+
+  function clamp(v, low, high) {
+    return Math.min(high, Math.max(low, v));
+  }
+
+  /** Keep the address bar and the export links on what the user sees. */
+  geoapp.syncUrl = function (map) {
+    const answer = geoapp.answer;
+    if (!answer) return;
+    const s = geoapp.settings();
+    const centre = map.getCenter().wrap();
+    const d = s.centreDecimals;
+    const view = `lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`;
+    if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view)}`);
+    const b = map.getBounds();
+    const bbox = [
+      clamp(b.getWest(), -180, 180),
+      clamp(b.getSouth(), -90, 90),
+      clamp(b.getEast(), -180, 180),
+      clamp(b.getNorth(), -90, 90),
+    ].map((v) => v.toFixed(4));
+    for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
+      const base = answer.exports[link.dataset.format];
+      link.href = `${base}${base.includes("?") ? "&" : "?"}bbox=${bbox.join(",")}`;
+    }
+  };
+
+  /** Ask the server what the toggles show, then draw it and update the URL. */
+  geoapp.apply = function () {
+    const query = geoapp.stateQuery();
+    const answered = geoapp.viewAnswer(query).then((answer) => {
+      // A later change may have been answered first: only the latest state is drawn.
+      if (query !== geoapp.stateQuery()) return geoapp.applying;
+      geoapp.applyView(answer);
+      if (geoapp.map) geoapp.syncUrl(geoapp.map);
+      return answer;
+    });
+    geoapp.applying = answered;
+    return answered;
+  };
+
+  function rank(name, needle) {
+    const n = name.toLocaleLowerCase();
+    if (!n.includes(needle)) return null;
+    return [n.startsWith(needle) ? 0 : 1, n.length];
+  }
+
+  /** The best feature for a search: name contains the text, prefix first, shortest first. */
+  geoapp.find = function (text) {
+    const needle = text.trim().toLocaleLowerCase();
+    if (!needle) return null;
+    let best = null;
+    for (const entry of geoapp.entries) {
+      const r = rank(entry.feature.properties.name, needle);
+      if (r && (!best || r[0] < best.r[0] || (r[0] === best.r[0] && r[1] < best.r[1]))) {
+        best = { entry, r };
+      }
+    }
+    return best && best.entry;
+  };
+
+  /** Show a feature (switching its layer and sector on if needed), fly to it, open it. */
+  geoapp.reveal = async function (entry) {
+    const map = geoapp.map;
+    if (!geoapp.isShown(entry)) {
+      document.querySelector(`input[name="layer"][value="${entry.layerId}"]`).checked = true;
+      const primary = entry.feature.properties.sector;
+      document.querySelector(`input[name="sector"][value="${primary}"]`).checked = true;
+      await geoapp.apply();
+    }
+    let opened = false;
+    const layer = entry.leaflet;
+    const open = () => {
+      if (!opened) {
+        opened = true;
+        layer.openPopup();
+      }
+    };
+    map.once("moveend", open);
+    const bounds = layer.getBounds();
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      map.flyTo(bounds.getCenter(), Math.max(map.getZoom(), 8), { duration: 0.8 });
+    } else {
+      map.flyToBounds(bounds, { maxZoom: 8, duration: 0.8 });
+    }
+    setTimeout(open, 1500);
+  };
+
+  function initSearch() {
+    const form = document.getElementById("search");
+    const input = document.getElementById("search-input");
+    const status = document.getElementById("search-status");
+    const names = document.getElementById("search-names");
+    const options = geoapp.entries
+      .map((e) => e.feature.properties.name)
+      .sort()
+      .map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        return option;
+      });
+    names.replaceChildren(...options);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const entry = geoapp.find(input.value);
+      status.textContent = entry ? "" : `No feature named “${input.value.trim()}”.`;
+      if (entry) geoapp.reveal(entry);
+    });
+  }
+
+  const Fullscreen = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd(map) {
+      const box = L.DomUtil.create("div", "leaflet-bar geoapp-fullscreen");
+      const button = L.DomUtil.create("a", "", box);
+      button.href = "#";
+      button.role = "button";
+      button.title = "Full screen";
+      button.setAttribute("aria-label", "Full screen");
+      const icon = document.createElementNS(SVG, "svg");
+      icon.setAttribute("width", 16);
+      icon.setAttribute("height", 16);
+      icon.setAttribute("viewBox", "0 0 16 16");
+      const corners = document.createElementNS(SVG, "path");
+      corners.setAttribute("d", "M1 6V1H6M10 1H15V6M15 10V15H10M6 15H1V10");
+      corners.setAttribute("fill", "none");
+      corners.setAttribute("stroke", "currentColor");
+      corners.setAttribute("stroke-width", "2");
+      icon.append(corners);
+      button.append(icon);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(button, "click", (event) => {
+        L.DomEvent.preventDefault(event);
+        const target = document.getElementById("map-box") || map.getContainer();
+        if (document.fullscreenElement) document.exitFullscreen();
+        else if (target.requestFullscreen) target.requestFullscreen();
+      });
+      document.addEventListener("fullscreenchange", () => map.invalidateSize());
+      return box;
+    },
+  });
+
+  /** Load the data, draw what the toggles show, then wire the controls. */
+  geoapp.start = function (map) {
+    geoapp.map = map;
+    const s = geoapp.settings();
+    map.getContainer().style.background = s.styles.basemap.water;
+    new Fullscreen().addTo(map);
+    for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
+      input.addEventListener("change", () => geoapp.apply());
+    }
+    map.on("moveend", () => geoapp.syncUrl(map));
+    const status = document.getElementById("search-status");
+    geoapp.ready = geoapp
+      .load(map)
+      .then(() => geoapp.apply())
+      .then(
+        () => {
+          initSearch();
+          document.body.dataset.ready = "true";
+        },
+        (error) => {
+          status.textContent = "Some layers could not be loaded; try reloading the page.";
+          console.error("geoapp:", error);
+        }
+      );
+  };
+})(window.geoapp);

@@ -1,1 +1,0 @@
-"""Blueprints: thin adapters between HTTP and the catalog."""

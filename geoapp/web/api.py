@@ -1,0 +1,44 @@
+"""``/api``: the layer list, one layer as GeoJSON, and what the map shows for a query."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from geoapp.api import layers as api
+from geoapp.api.ogc import dumps
+from geoapp.data.query import parse_query
+from geoapp.export.formats import FORMATS
+from geoapp.maps.view import view_answer
+from geoapp.web import catalog
+from geoapp.web.http import cors, send_body
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+bp.after_request(cors)
+
+
+@bp.get("/layers")
+def layers():
+    """The catalog: every layer with its title, count, bbox, sectors and fields."""
+    doc = api.layer_list(catalog(), href=url_for("api.layers"))
+    return send_body(dumps(doc), "application/json", cors=True)
+
+
+@bp.get("/layers/<layer_id>")
+def layer(layer_id: str):
+    """One layer as a GeoJSON FeatureCollection, filtered by the query string."""
+    answer = api.layer_answer(catalog(), layer_id, request.args)
+    return send_body(
+        answer.body, api.GEOJSON, etag=answer.tag, cors=True, gzipped=answer.gzipped
+    )
+
+
+@bp.get("/view")
+def view():
+    """What the map shows for the page's toggles: features, their looks, the legend."""
+    query = parse_query(request.args, "map")
+    exports = {fmt: url_for("export.export", fmt=fmt) for fmt in FORMATS}
+    data = catalog()
+    body = data.memo(("view", query.canonical(), request.script_root), lambda: dumps(
+        view_answer(data, query, exports)
+    ))
+    return send_body(body, "application/json", cors=True)

@@ -1,0 +1,65 @@
+"""The map page at ``/``: parse the query from the URL, answer the cached page."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, current_app, request, url_for
+
+from geoapp.cache import BuildOnceCache
+from geoapp.data.query import parse_query
+from geoapp.export.formats import FORMATS
+from geoapp.maps import csp, leaflet
+from geoapp.web import catalog
+from geoapp.web.http import send_body
+
+bp = Blueprint("map", __name__)
+
+_cache_lock = threading.Lock()
+
+
+def page_cache() -> BuildOnceCache[tuple[bytes, str]]:
+    """The current app's pages: UTF-8 bytes and their Content-Security-Policy.
+
+    PAGE_CACHE_SIZE of them, one per data version and normalised query; the policy
+    names the page's inline scripts by hash, so it is computed once with the page.
+    """
+    app = current_app
+    with _cache_lock:
+        cache = app.extensions.get("geoapp.pages")
+        if cache is None:
+            cache = app.extensions["geoapp.pages"] = BuildOnceCache(app.config["PAGE_CACHE_SIZE"])
+    return cache
+
+
+@bp.get("/")
+def index():
+    """The map; the query string chooses what it shows (400 naming the valid values)."""
+    query = parse_query(request.args, "map")
+    config = current_app.config
+    data = catalog()
+    hosts = leaflet.online_tile_hosts() if config["ONLINE_TILES"] else ()
+
+    def build() -> tuple[bytes, str]:
+        html = leaflet.render_page(
+            data,
+            query,
+            layer_url=lambda layer_id: url_for("api.layer", layer_id=layer_id),
+            view_url=url_for("api.view"),
+            static_url=lambda name: url_for("static", filename=name),
+            exports={
+                fmt: (f.label, url_for("export.export", fmt=fmt)) for fmt, f in FORMATS.items()
+            },
+            online_tiles=bool(config["ONLINE_TILES"]),
+            default_tiles=config["DEFAULT_TILES"],
+        )
+        return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
+
+    key = (data.version, request.script_root, query.canonical())
+    body, policy = page_cache().get(key, build)
+    response = send_body(body, "text/html")
+    response.headers["Content-Security-Policy"] = policy
+    response.headers["Link"] = (
+        f'<{url_for("api.layers")}>; rel="alternate"; type="application/json"'
+    )
+    return response
