@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 
 from geoapp import create_app, reload_data
-from geoapp.catalog import DataError
 from geoapp.cli import main
 from geoapp.config import DEFAULTS
 from geoapp.deploy import GUNICORN_CONFIG
+from geoapp.errors import DataError
 from tests.factories import make_feature, write_data_dir
 from tests.servers import children, gunicorn
 
