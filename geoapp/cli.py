@@ -173,9 +173,13 @@ EACH = ("sector", "layer")
 @click.option("--sectors", help="Comma-separated sectors (default: all; energy, security, trade).")
 @click.option("--layers", help="Comma-separated layers (default: every thematic layer).")
 @click.option("--bbox", help="View as minlon,minlat,maxlon,maxlat (default: the Caspian region).")
-@click.option("--status", help="Comma-separated statuses (default: all), e.g. proposed,construction.")
+@click.option(
+    "--status", help="Comma-separated statuses (default: all), e.g. proposed,construction."
+)
 @click.option("--country", help="Comma-separated ISO 3166-1 alpha-3 codes, e.g. TKM,RUS.")
-@click.option("--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]].")
+@click.option(
+    "--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]]."
+)
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
 @click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
 @click.option("--width", type=float, help="Image width in inches [default: 10].")

@@ -20,7 +20,6 @@ from tests.postgis import (  # noqa: F401 - fixtures: provider over files and Po
 )
 from tests.servers import gunicorn
 
-
 #: The providers every data-facing test runs on (one suite, not a copy per provider).
 PROVIDERS = ("files", "postgis")
 

@@ -9,9 +9,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from geoapp import create_app, styles, webmap
+from geoapp import create_app, styles
 from geoapp.config import DEFAULTS
+from geoapp.data.query import FACES
 from geoapp.data.schema import LAYERS, SECTORS, THEMATIC_LAYERS
+from geoapp.export.formats import FORMATS
+from tests.data import shown
 
 
 class Inputs(HTMLParser):
@@ -102,7 +105,7 @@ def test_query_sets_the_toggles_and_the_legend_counts_what_is_visible(client, ca
         "pipelines",
         "naval_bases",
     ]
-    visible = webmap.visible_features(catalog, ["security"], ["pipelines", "naval_bases"])
+    visible = shown(catalog, ["security"], ["pipelines", "naval_bases"])
     assert visible
     assert legend_of(html) == {e.key: e.count for e in styles.legend(visible, ["security"])}
 
@@ -110,9 +113,10 @@ def test_query_sets_the_toggles_and_the_legend_counts_what_is_visible(client, ca
 def test_export_menu_links_every_format_for_the_view(client):
     html = client.get("/?sectors=energy,trade&layers=ports").text
     links = dict(re.findall(r'<a data-format="(\w+)" href="([^"]+)"', html))
-    assert set(links) == set(webmap.EXPORT_FORMATS)
+    assert set(links) == set(FORMATS)
     for fmt, href in links.items():
-        assert href.startswith(f"/export.{fmt}?sectors=energy,trade&amp;layers=ports&amp;bbox=")
+        # The filters of the view; the page's script adds the box on screen.
+        assert href == f"/export.{fmt}?layers=ports&amp;sectors=energy,trade"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +127,7 @@ def test_export_menu_links_every_format_for_the_view(client):
         ("zoom=99", None),
         ("lat=1000&lon=50", None),
         ("lat=40", None),
-        ("colour=red", ["sectors", "layers", "lat", "lon", "zoom"]),
+        ("colour=red", list(FACES["map"])),
     ],
 )
 def test_bad_query_answers_400_listing_the_valid_values(client, query, valid):
@@ -175,7 +179,7 @@ def test_vendored_leaflet_is_served_immutable_and_nothing_else_is(client):
 
 
 @pytest.mark.parametrize(
-    "name", ["geoapp-data.js", "geoapp-popup.js", "geoapp-ui.js", "geoapp.css"]
+    "name", ["geoapp-data.js", "geoapp-render.js", "geoapp-popup.js", "geoapp-ui.js", "geoapp.css"]
 )
 def test_page_scripts_and_styles_are_served(client, name):
     assert f'/static/{name}"' in client.get("/").text
@@ -215,6 +219,6 @@ def test_online_tiles_config_offers_the_providers(client):
 def test_links_follow_a_mount_prefix(client):
     plain = client.get("/").text
     mounted = client.get("/", base_url="http://localhost/geo/").text
-    assert '"/api/layers/pipelines"' in plain and 'href="/export.png?' in plain
-    assert '"/geo/api/layers/pipelines"' in mounted and 'href="/geo/export.png?' in mounted
-    assert 'href="/export.png?' not in mounted
+    assert '"/api/layers/pipelines"' in plain and 'href="/export.png"' in plain
+    assert '"/geo/api/layers/pipelines"' in mounted and 'href="/geo/export.png"' in mounted
+    assert '"/geo/api/view"' in mounted and 'href="/export.png"' not in mounted

@@ -126,7 +126,7 @@ def collections(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) 
     """Every layer as a collection."""
     _only(args)
     doc = {
-        "collections": [_collection_doc(data, base, fmt) for data in catalog.layers.values()],
+        "collections": [_collection_doc(data, base, fmt) for data in catalog.layers().values()],
         "links": _self_links(f"{base}/collections", fmt),
     }
     return _answer(doc, fmt)

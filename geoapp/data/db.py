@@ -52,7 +52,9 @@ log = logging.getLogger(__name__)
 DEFAULT_SCHEMA = "geoapp"
 META_TABLE = "geoapp_meta"
 #: The table design. A database loaded with another design is refused until loaded again.
-SCHEMA_VERSION = 1
+#: 2: a column for every queryable property (kind, position, error_km, asset, status_as_of,
+#: status_source, claim, claimed_by), so that /ogc filters on each of them.
+SCHEMA_VERSION = 2
 #: Seconds to wait for a connection before giving up.
 CONNECT_TIMEOUT = 5
 APPLICATION_NAME = "geoapp"
@@ -114,6 +116,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("capacity_bcm", "double precision", _number("capacity_bcm"), "btree"),
     Column("year_started", "integer", _prop("year_started"), "btree"),
     Column("year_completed", "integer", _prop("year_completed"), "btree"),
+    Column("kind", "text", _prop("kind"), "btree"),
+    Column("position", "text", _prop("position"), "btree"),
+    Column("error_km", "double precision", _number("error_km"), "btree"),
+    Column("asset", "text", _prop("asset"), "btree"),
+    Column("status_as_of", "text", _prop("status_as_of"), "btree"),
+    Column("status_source", "text", _prop("status_source"), "btree"),
+    Column("claim", "text", _prop("claim"), "btree"),
+    Column("claimed_by", "text", _prop("claimed_by"), "hash"),
     Column("iso_a3", "text", _prop("iso_a3"), "btree"),
 )
 COLUMN_NAMES: tuple[str, ...] = ("id", "ord", *(c.name for c in COLUMNS), "geom", "doc")

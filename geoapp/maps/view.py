@@ -11,6 +11,7 @@ paper is the same list.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
@@ -74,11 +75,12 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
     shown = [f for features in catalog.query(query).values() for f in features]
     features: dict[str, dict] = {}
     looks: dict[str, dict] = {}
-    keys: dict[str, str] = {}
     for feature in shown:
         options = leaflet_options(feature, sectors)
-        encoded = json.dumps(options, sort_keys=True)
-        key = keys.setdefault(encoded, f"s{len(keys)}")
+        # A key named by the look itself, so that equal keys mean equal looks across
+        # answers: the script restyles a feature only when its key changes.
+        encoded = json.dumps(options, sort_keys=True).encode()
+        key = "s" + hashlib.blake2b(encoded, digest_size=6).hexdigest()
         looks[key] = options
         props = feature["properties"]
         features[props["id"]] = {

@@ -27,9 +27,7 @@ def layers():
 def layer(layer_id: str):
     """One layer as a GeoJSON FeatureCollection, filtered by the query string."""
     answer = api.layer_answer(catalog(), layer_id, request.args)
-    return send_body(
-        answer.body, api.GEOJSON, etag=answer.tag, cors=True, gzipped=answer.gzipped
-    )
+    return send_body(answer.body, api.GEOJSON, etag=answer.tag, cors=True, gzipped=answer.gzipped)
 
 
 @bp.get("/view")
@@ -38,7 +36,8 @@ def view():
     query = parse_query(request.args, "map")
     exports = {fmt: url_for("export.export", fmt=fmt) for fmt in FORMATS}
     data = catalog()
-    body = data.memo(("view", query.canonical(), request.script_root), lambda: dumps(
-        view_answer(data, query, exports)
-    ))
+    body = data.memo(
+        ("view", query.canonical(), request.script_root),
+        lambda: dumps(view_answer(data, query, exports)),
+    )
     return send_body(body, "application/json", cors=True)

@@ -92,7 +92,9 @@ def init_app(app: Flask) -> None:
         # The database is away: say so and keep the worker; the pool reconnects by itself.
         log.warning("provider unavailable on %s: %s", request.path, exc)
         return error_response(
-            503, "Service unavailable", "The data store is not answering; try again shortly.",
+            503,
+            "Service unavailable",
+            "The data store is not answering; try again shortly.",
             headers=[("Retry-After", "5")],
         )
 

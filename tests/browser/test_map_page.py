@@ -11,8 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from geoapp import styles, webmap
+from geoapp import styles
+from geoapp.data.query import Query
 from geoapp.data.schema import SECTORS, STATUSES, THEMATIC_LAYERS
+from geoapp.export.formats import FORMATS
+from geoapp.maps import leaflet
+from tests.data import features, shown
 from tests.factories import make_feature, write_data_dir
 from tests.servers import gunicorn
 
@@ -38,7 +42,7 @@ def drawn_elements(feature: dict) -> int:
 
 
 def expected_elements(catalog, sectors, layers) -> int:
-    return sum(drawn_elements(f) for f in webmap.visible_features(catalog, sectors, layers))
+    return sum(drawn_elements(f) for f in shown(catalog, sectors, layers))
 
 
 def classes_of(page, selector: str) -> list[set[str]]:
@@ -53,8 +57,10 @@ def query_of(page) -> dict[str, list[str]]:
 
 
 def toggle(page, name: str, value: str, on: bool):
+    """Switch a toggle and wait until the server's answer for it is drawn."""
     box = page.locator(f'input[name="{name}"][value="{value}"]')
     box.check() if on else box.uncheck()
+    page.evaluate("geoapp.applying.then(() => true)")
 
 
 def test_page_loads_leaflet_from_the_server_and_stays_on_loopback(watched_page, live_server):
@@ -123,7 +129,7 @@ def test_security_link_shows_only_security_features(watched_page, live_server, c
 
 
 def test_legend_counts_what_is_visible_after_each_toggle(map_page, catalog):
-    def shown():
+    def on_screen():
         rows = map_page.eval_on_selector_all(
             "#legend li",
             "els => els.map(e => [e.dataset.key, e.querySelector('.count').textContent])",
@@ -131,16 +137,13 @@ def test_legend_counts_what_is_visible_after_each_toggle(map_page, catalog):
         return {key: int(count) for key, count in rows}
 
     def expected(sectors, layers):
-        return {
-            e.key: e.count
-            for e in styles.legend(webmap.visible_features(catalog, sectors, layers), sectors)
-        }
+        return {e.key: e.count for e in styles.legend(shown(catalog, sectors, layers), sectors)}
 
-    assert shown() == expected(list(SECTORS), THEMATIC_LAYERS)
+    assert on_screen() == expected(list(SECTORS), THEMATIC_LAYERS)
     toggle(map_page, "sector", "trade", False)
     toggle(map_page, "layer", "ports", False)
     layers = [layer for layer in THEMATIC_LAYERS if layer != "ports"]
-    assert shown() == expected(["energy", "security"], layers)
+    assert on_screen() == expected(["energy", "security"], layers)
 
 
 def click_a_pipeline(page) -> str:
@@ -170,7 +173,7 @@ def test_clicking_a_pipeline_opens_a_popup_with_status_and_source(map_page, cata
     feature_id = click_a_pipeline(map_page)
     popup = map_page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5_000)
-    props = catalog.feature(feature_id)["properties"]
+    props = catalog.get(feature_id)["properties"]
     text = popup.inner_text()
     assert props["name"] in text
     assert STATUSES[props["status"]] in text
@@ -180,7 +183,7 @@ def test_clicking_a_pipeline_opens_a_popup_with_status_and_source(map_page, cata
 
 
 def test_searching_aktau_flies_to_it_and_opens_it(map_page, catalog):
-    names = [f["properties"]["name"] for f in catalog.features("ports", q="Aktau")]
+    names = [f["properties"]["name"] for f in features(catalog, "ports", text="Aktau")]
     assert names, "the data should have a port named Aktau"
     map_page.fill("#search-input", "Aktau")
     map_page.press("#search-input", "Enter")
@@ -213,7 +216,7 @@ def test_the_url_follows_toggles_and_pans_and_reopens_the_same_view(map_page, li
 def test_export_links_follow_the_view(map_page):
     toggle(map_page, "sector", "security", False)
     hrefs = map_page.eval_on_selector_all("#export-menu a", "els => els.map(e => e.href)")
-    assert len(hrefs) == len(webmap.EXPORT_FORMATS)
+    assert len(hrefs) == len(FORMATS)
     for href in hrefs:
         parts = urlsplit(href)
         assert parts.path.startswith("/export.")
@@ -227,7 +230,9 @@ def test_standalone_html_works_from_a_file_with_no_server(watched_page, catalog,
     page, watch = watched_page
     path = tmp_path / "map.html"
     path.write_text(
-        webmap.standalone_html(catalog, sectors=["energy", "trade"], layers=["pipelines", "ports"]),
+        leaflet.standalone_html(
+            catalog, Query(sectors=("energy", "trade"), layers=("pipelines", "ports"))
+        ),
         encoding="utf-8",
     )
     requested = []
@@ -236,8 +241,8 @@ def test_standalone_html_works_from_a_file_with_no_server(watched_page, catalog,
     assert all(url.startswith(("file:", "data:")) for url in requested), requested
     expected = expected_elements(catalog, ["energy", "trade"], ["pipelines", "ports"])
     assert page.locator(".feature").count() == expected
-    toggle(page, "layer", "ports", False)
-    assert page.locator(".layer-ports").count() == 0
+    # A snapshot of the exported view: its toggles show the view and cannot change it.
+    assert page.locator('input[name="layer"][value="ports"]').is_disabled()
     assert page.locator("#export-menu").count() == 0
 
 
@@ -247,14 +252,12 @@ def test_hovering_a_feature_shows_its_name(map_page, catalog):
     marker.dispatch_event("mouseover")
     tooltip = map_page.locator(".leaflet-tooltip")
     tooltip.wait_for(timeout=5_000)
-    assert tooltip.inner_text() == catalog.feature(feature_id)["properties"]["name"]
+    assert tooltip.inner_text() == catalog.get(feature_id)["properties"]["name"]
 
 
 def test_a_feature_wears_the_colour_of_a_sector_that_is_on(map_page, catalog):
     """A multi-sector feature whose primary sector is switched off takes another's colour."""
-    feature = next(
-        f for f in catalog.layers["pipelines"].features if len(f["properties"]["sectors"]) > 1
-    )
+    feature = next(f for f in features(catalog, "pipelines") if len(f["properties"]["sectors"]) > 1)
     props = feature["properties"]
     other = next(s for s in props["sectors"] if s != props["sector"])
     selector = f".id-{props['id']}"

@@ -7,6 +7,11 @@
 "use strict";
 
 (function (geoapp) {
+  /** The drawn parts of a layer: itself, or every leaf of its groups (a MultiPoint's markers). */
+  function leaves(layer) {
+    return layer.getLayers ? layer.getLayers().flatMap(leaves) : [layer];
+  }
+
   /** Draw a feature with these options, creating its Leaflet layer on first use. */
   function draw(entry, options, key, className) {
     const group = geoapp.groups[entry.layerId];
@@ -16,15 +21,20 @@
       entry.leaflet = L.geoJSON(entry.feature, {
         style: () => withClass,
         pointToLayer: (feature, latlng) => L.marker(latlng, { icon: L.divIcon(withClass), pane: "markerPane" }),
+        // Popups and tooltips go on the feature's own layer (a marker, a path, or the
+        // group of a MultiPoint's markers), which is what a reader clicks.
+        onEachFeature: (feature, layer) => {
+          geoapp.onEachFeature(feature, layer);
+          entry.target = layer;
+        },
         ...(pane ? { pane } : {}),
       });
-      geoapp.onEachFeature(entry.feature, entry.leaflet);
       entry.styleKey = key;
     } else if (entry.styleKey !== key) {
-      entry.leaflet.eachLayer((part) => {
-        if (part.setStyle) part.setStyle(options);
-        else if (part.setIcon) part.setIcon(L.divIcon({ ...options, className }));
-      });
+      for (const part of leaves(entry.leaflet)) {
+        if (part.setIcon) part.setIcon(L.divIcon({ ...options, className }));
+        else if (part.setStyle) part.setStyle(options);
+      }
       entry.styleKey = key;
     }
     if (!group.hasLayer(entry.leaflet)) group.addLayer(entry.leaflet);

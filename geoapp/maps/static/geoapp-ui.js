@@ -90,7 +90,7 @@
       await geoapp.apply();
     }
     let opened = false;
-    const layer = entry.leaflet;
+    const layer = entry.target;
     const open = () => {
       if (!opened) {
         opened = true;
@@ -98,7 +98,7 @@
       }
     };
     map.once("moveend", open);
-    const bounds = layer.getBounds();
+    const bounds = entry.leaflet.getBounds();
     if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
       map.flyTo(bounds.getCenter(), Math.max(map.getZoom(), 8), { duration: 0.8 });
     } else {

@@ -1,0 +1,112 @@
+"""One Query, parsed once: the same values and the same messages on every face."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from geoapp.data.query import FACES, Query, parse_query
+from geoapp.data.schema import LAYERS, SECTORS, THEMATIC_LAYERS
+from geoapp.errors import QueryError
+
+
+def test_no_query_shows_every_sector_and_thematic_layer():
+    query = parse_query({}, "map")
+    assert query == Query()
+    assert query.shown_sectors == tuple(SECTORS) and query.layers == THEMATIC_LAYERS
+    assert query.canonical() == ""
+
+
+def test_lists_are_normalised_to_vocabulary_order_so_equal_queries_share_a_key():
+    a = parse_query({"sectors": "trade,energy", "layers": "ports,pipelines"}, "map")
+    b = parse_query({"sectors": "energy,trade,trade", "layers": "pipelines,ports"}, "map")
+    assert a == b and hash(a) == hash(b)
+    assert a.sectors == ("energy", "trade")
+    assert a.canonical() == "layers=pipelines,ports&sectors=energy,trade"
+
+
+def test_an_empty_list_switches_everything_off():
+    query = parse_query({"sectors": "", "layers": ""}, "map")
+    assert query.sectors == () and query.layers == ()
+
+
+def test_centre_and_zoom_are_parsed_and_rounded():
+    query = parse_query({"lat": "41.123456", "lon": "52.5", "zoom": "7"}, "map")
+    assert query.centre == (41.1235, 52.5)
+    assert query.zoom == 7
+    assert "lat=41.1235&lon=52.5000&zoom=7" in query.canonical()
+
+
+def test_time_window_takes_years_months_and_days_as_whole_periods():
+    query = parse_query({"from": "2012", "to": "2017-10"}, "map")
+    assert query.time == (date(2012, 1, 1), date(2017, 10, 31))
+    assert parse_query({"to": "2026-12-31"}, "map").time == (None, date(2026, 12, 31))
+
+
+def test_the_same_filter_has_the_same_meaning_on_every_face():
+    from_map = parse_query({"sectors": "energy", "status": "proposed"}, "map")
+    from_api = parse_query({"sector": "energy", "status": "proposed"}, "api")
+    from_export = parse_query({"sectors": "energy", "status": "proposed"}, "export")
+    assert from_map.sectors == from_api.sectors == from_export.sectors == ("energy",)
+    assert from_map.statuses == from_api.statuses == from_export.statuses == ("proposed",)
+
+
+def test_ogc_properties_become_where_filters_checked_against_their_type():
+    layer = LAYERS["pipelines"]
+    query = parse_query({"status": "operating", "year_started": "2010"}, "ogc", layer=layer)
+    assert query.where == (("status", "operating"), ("year_started", "2010"))
+    assert query.layers == ("pipelines",)
+    with pytest.raises(QueryError, match="a whole number"):
+        parse_query({"year_started": "0.5"}, "ogc", layer=layer)
+    with pytest.raises(QueryError, match="valid: proposed"):
+        parse_query({"status": "imaginary"}, "ogc", layer=layer)
+
+
+def test_an_empty_datetime_filters_nothing():
+    assert parse_query({"datetime": ""}, "ogc", layer=LAYERS["events"]).time is None
+
+
+@pytest.mark.parametrize(
+    ("args", "parameter", "valid"),
+    [
+        ({"sectors": "energy,culture"}, "sectors", "energy, security, trade"),
+        ({"layers": "ports,airports"}, "layers", ", ".join(THEMATIC_LAYERS)),
+        ({"layers": "basemap"}, "layers", ", ".join(THEMATIC_LAYERS)),
+        ({"lat": "41"}, "lon", "lat and lon together"),
+        ({"lat": "95", "lon": "50"}, "lat", "from -90 to 90"),
+        ({"lat": "x", "lon": "50"}, "lat", "a number"),
+        ({"lat": "40", "lon": "nan"}, "lon", "a number"),
+        ({"zoom": "7.5"}, "zoom", "whole number"),
+        ({"zoom": "40"}, "zoom", "from 2 to 18"),
+        ({"from": "2012-13"}, "from", "YYYY"),
+        ({"status": "done"}, "status", "proposed, construction"),
+        ({"country": "XXX"}, "country", "TKM"),
+        ({"sectors_match": "most"}, "sectors_match", "any, all"),
+        ({"sector": "energy"}, "parameter", ", ".join(FACES["map"])),
+    ],
+)
+def test_bad_values_raise_query_error_naming_the_valid_ones(args, parameter, valid):
+    with pytest.raises(QueryError) as info:
+        parse_query(args, "map")
+    assert info.value.parameter == parameter
+    assert valid in str(info.value)
+
+
+def test_a_bad_value_gets_the_same_message_from_every_face():
+    messages = set()
+    for face in ("map", "export", "api"):
+        name = "sector" if face == "api" else "sectors"
+        with pytest.raises(QueryError) as info:
+            parse_query({name: "culture"}, face)
+        messages.add(str(info.value).replace("sector ", "sectors ", 1))
+    assert len(messages) == 1
+
+
+def test_sectors_match_all_keeps_only_features_with_every_sector():
+    layer = LAYERS["ports"]
+    both = {"sectors": ["energy", "trade"]}
+    one = {"sectors": ["trade"]}
+    query = Query(sectors=("energy", "trade"), sectors_match="all")
+    assert query.matches(both, layer) and not query.matches(one, layer)
+    assert Query(sectors=("energy", "trade")).matches(one, layer)
