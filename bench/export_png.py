@@ -43,19 +43,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoapp.catalog import Catalog  # noqa: E402
-from geoapp.export.page import CASPIAN_BBOX, Selection  # noqa: E402
-
-from geoapp import render, styles  # noqa: E402
+from geoapp import load_catalog, styles  # noqa: E402
 from geoapp.config import DEFAULTS  # noqa: E402
+from geoapp.data.catalog import Catalog  # noqa: E402
+from geoapp.data.query import CASPIAN_BBOX, Query  # noqa: E402
 from geoapp.data.schema import THEMATIC_LAYERS  # noqa: E402
+from geoapp.export.formats import export_query  # noqa: E402
+from geoapp.maps.printed import figure as render  # noqa: E402
+from geoapp.maps.printed.page import Page  # noqa: E402
 
 WIDTH, HEIGHT = 1500, 1050
+#: What ``geoapp export`` shows by default: every thematic layer over the Caspian region.
+EVERYTHING = export_query(Query())
+
+
+def layer_features(catalog: Catalog, layer: str) -> list[dict]:
+    """Every feature of one layer, as the catalog gives them."""
+    return catalog.query(Query(layers=(layer,)))[layer]
 
 
 def geoapp_png(catalog: Catalog) -> bytes:
     out = io.BytesIO()
-    render.render_map(catalog, Selection(), out, "png", page=render.Page.from_pixels(WIDTH, HEIGHT))
+    render.render_map(catalog, EVERYTHING, out, "png", page=Page.from_pixels(WIDTH, HEIGHT))
     return out.getvalue()
 
 
@@ -86,15 +95,15 @@ def folium_map(catalog: Catalog):
     m.default_css = [("leaflet_css", (leaflet / "leaflet.css").as_uri())]
     base = styles.BASEMAP_STYLE
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": catalog.layers["basemap"].features},
+        {"type": "FeatureCollection", "features": layer_features(catalog, "basemap")},
         style_function=lambda f: {
             "color": base["edge"], "weight": 0.8, "fillColor": base["fill"], "fillOpacity": 1,
         },
     ).add_to(m)  # fmt: skip
-    _, info = render.draw_map(catalog, Selection(), page=render.Page.from_pixels(WIDTH, HEIGHT))
+    _, info = render.draw_map(catalog, EVERYTHING, page=Page.from_pixels(WIDTH, HEIGHT))
     drawn = set(info.feature_ids)
     for layer in THEMATIC_LAYERS:
-        features = [f for f in catalog.features(layer) if f["properties"]["id"] in drawn]
+        features = [f for f in layer_features(catalog, layer) if f["properties"]["id"] in drawn]
         if not features:
             continue
         folium.GeoJson(
@@ -144,7 +153,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="folder to save one PNG of each side")
     args = parser.parse_args()
 
-    catalog = Catalog(DEFAULTS["DATA_DIR"])
+    catalog = load_catalog(DEFAULTS)
     times: dict[str, list[float]] = {"geoapp cold": [], "geoapp warm": [], "geoapp CLI": []}
     times |= {"folium cold": [], "folium warm": []}
     images: dict[str, bytes] = {}

@@ -13,12 +13,16 @@ import urllib.request
 
 import pytest
 
-from geoapp import create_app, render
-from geoapp.export.budget import BusyError, ExportBudget
+from geoapp import create_app
 from geoapp.cli import main
 from geoapp.config import DEFAULTS
-from geoapp.export.page import parse_page, parse_selection
-from geoapp.views import export
+from geoapp.data.query import Query
+from geoapp.errors import BusyError
+from geoapp.export.budget import ExportBudget
+from geoapp.export.formats import export_query
+from geoapp.maps.printed import figure as render
+from geoapp.maps.printed.page import parse_page
+from geoapp.web import export
 from tests.servers import gunicorn
 
 JSON = {"Accept": "application/json"}
@@ -137,11 +141,11 @@ def test_a_cached_image_needs_no_slot(one_slot_app):
         holder.join()
 
 
-def test_the_pixel_cap_is_a_400_naming_the_maximum(client):
+def test_the_pixel_cap_is_a_400_naming_the_maximum(client, backend):
     response = client.get("/export.png?size=6000x6000", headers=JSON)
     assert response.status_code == 400
     assert "24000000 px in all" in response.get_json()["description"]
-    small = create_app({"TESTING": True, "EXPORT_MAX_PIXELS": 1_000_000}).test_client()
+    small = create_app({"TESTING": True, **backend, "EXPORT_MAX_PIXELS": 1_000_000}).test_client()
     response = small.get("/export.png?size=1500x1050", headers=JSON)
     assert response.status_code == 400
     assert "1000000 px in all" in response.get_json()["hint"]
@@ -187,13 +191,14 @@ def rss_mb() -> float:
 def test_a_large_drawing_gives_its_raster_back_without_the_garbage_collector(catalog):
     """Each 6000 x 4000 px PNG draws a 92 MB raster; none of them may outlive its export."""
     page = parse_page("6000x4000")
-    render.render_map(catalog, parse_selection(), io.BytesIO(), "png", page=parse_page("600x400"))
+    everything = export_query(Query())  # what `/export.png` shows
+    render.render_map(catalog, everything, io.BytesIO(), "png", page=parse_page("600x400"))
     gc.collect()
     before = rss_mb()
     gc.disable()
     try:
         for _ in range(3):
-            render.render_map(catalog, parse_selection(), io.BytesIO(), "png", page=page)
+            render.render_map(catalog, everything, io.BytesIO(), "png", page=page)
     finally:
         gc.enable()
     assert rss_mb() - before < 60, "a raster outlived its export"

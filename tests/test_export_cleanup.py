@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from geoapp import create_app, exporters
+from geoapp import create_app
+from geoapp.export import formats as exporters
 from geoapp.cli import main
 from tests.factories import make_feature, write_data_dir
 

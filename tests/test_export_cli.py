@@ -12,7 +12,7 @@ from PIL import Image
 
 from geoapp.cli import main
 from geoapp.data.schema import SECTORS
-from geoapp.export.page import MAX_TITLE, PAGE_HINT
+from geoapp.maps.printed.page import MAX_TITLE, PAGE_HINT
 
 #: What a page-size error says: the whole rule, inches, pixels and dpi.
 PAGE_RULE = PAGE_HINT
@@ -47,7 +47,9 @@ def test_width_and_height_in_inches_times_dpi(capsys, tmp_path):
         assert image.size == (800, 500)
 
 
-def test_format_option_writes_data_with_the_selected_sector(capsys, tmp_path, catalog):
+def test_format_option_writes_data_with_the_selected_sector(capsys, tmp_path, monkeypatch, backend):
+    for key, value in backend.items():  # the command reads its provider from GEOAPP_*
+        monkeypatch.setenv(f"GEOAPP_{key}", value)
     out = tmp_path / "trade"
     code, _, _ = run(capsys, "--format", "geojson", "--out", str(out), "--sectors", "trade")
     assert code == 0
@@ -161,7 +163,7 @@ def test_a_title_of_the_longest_length_exports(capsys, tmp_path):
 
 
 def test_an_unexpected_rendering_error_is_one_line_and_exit_1(capsys, tmp_path, monkeypatch):
-    from geoapp import render
+    from geoapp.maps.printed import figure as render
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("float division by zero")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from geoapp import create_app, exporters
+from geoapp import create_app
+from geoapp.export import formats as exporters
 from geoapp.cli import main
 from geoapp.config import DEFAULTS
 from tests.factories import make_feature

@@ -11,16 +11,25 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geoapp import exporters, render
-from geoapp.maps.printed.figure import Page
-from geoapp.export.page import parse_selection
+from geoapp.data.query import Query, parse_query
+from geoapp.export import formats as exporters
+from geoapp.maps.printed import figure as render
+from geoapp.maps.printed.page import Page
 
 SMALL = exporters.ExportOptions(page=Page.from_pixels(800, 560, dpi=100))
 KML = "{http://www.opengis.net/kml/2.2}"
 
 
+def parse_selection(sectors: str | None = None, layers: str | None = None) -> Query:
+    """What an export with these ``sectors`` and ``layers`` shows (the Caspian region)."""
+    given = {"sectors": sectors, "layers": layers}
+    return exporters.export_query(
+        parse_query({k: v for k, v in given.items() if v is not None}, "export")
+    )
+
+
 def selected(catalog, selection) -> list[dict]:
-    return [f for fs in selection.features(catalog).values() for f in fs]
+    return [f for fs in catalog.query(selection).values() for f in fs]
 
 
 def same_value(written, authored) -> bool:
@@ -74,7 +83,7 @@ def test_geojson_holds_the_selected_features_as_authored(catalog, tmp_path):
 def test_geopackage_reads_back_with_every_attribute(catalog, tmp_path):
     selection = parse_selection()
     path = exporters.write_export(catalog, selection, "gpkg", tmp_path / "m.gpkg")
-    by_layer = selection.features(catalog)
+    by_layer = catalog.query(selection)
     layers = [name for name, _ in pyogrio.list_layers(path)]
     assert layers == [layer for layer, fs in by_layer.items() if fs]
     for layer in layers:

@@ -7,8 +7,8 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geoapp.catalog import queryables
 from geoapp.api.ogc import ITEM_PARAMETERS
+from geoapp.data.query import queryables
 from geoapp.data.schema import LAYERS, SECTORS, STATUSES
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)

@@ -10,9 +10,10 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import Point, shape
 
-from geoapp.config import ROOT
+from geoapp.config import DEFAULTS, ROOT
 from geoapp.data.datadoc import render_data_readme
 from geoapp.data.schema import LAYERS
+from tests.data import features
 
 ARTICLES = ROOT.parent / "shared" / "articles"
 GEOD = Geod(ellps="WGS84")
@@ -84,18 +85,18 @@ def distance_to_line_km(point: tuple[float, float], geom) -> float:
 
 
 def props_of(catalog, fid):
-    feature = catalog.feature(fid)
+    feature = catalog.get(fid)
     assert feature is not None, f"missing feature {fid}"
     return feature["properties"]
 
 
 def test_every_layer_is_non_empty(catalog):
     for layer_id in LAYERS:
-        assert catalog.layers[layer_id].features, layer_id
+        assert features(catalog, layer_id), layer_id
 
 
 def test_ids_are_unique_across_layers(catalog):
-    ids = [f["properties"]["id"] for d in catalog.layers.values() for f in d.features]
+    ids = [f["properties"]["id"] for layer in LAYERS for f in features(catalog, layer)]
     assert len(ids) == len(set(ids))
 
 
@@ -103,8 +104,8 @@ def test_ids_are_unique_across_layers(catalog):
 def test_every_table_row_is_on_the_map_with_its_exact_figures(catalog, row):
     carriers = [
         f["properties"]
-        for d in catalog.layers.values()
-        for f in d.features
+        for layer in LAYERS
+        for f in features(catalog, layer)
         if f["properties"].get("table_row") == row
     ]
     assert len(carriers) == 1, f"{row}: carried by {len(carriers)} features"
@@ -195,14 +196,12 @@ def test_the_issue_11_corrections_are_in_the_data(catalog):
     for fid, words in (("port-bandar-anzali", "straight line"), ("naval-baku-puta", "straight line"),
                        ("port-olya", "straight line")):  # fmt: skip
         assert words in props_of(catalog, fid)["summary"], fid
-    drill = shape(catalog.feature("event-2012-turkmen-naval-drill")["geometry"])
+    drill = shape(catalog.get("event-2012-turkmen-naval-drill")["geometry"])
     assert km((drill.x, drill.y), REFERENCE["Turkmenbashi"]) == pytest.approx(60, abs=5)
 
 
 def test_events_have_the_dates_the_article_gives(catalog):
-    dates = {
-        p["id"]: p["date"] for p in (f["properties"] for f in catalog.layers["events"].features)
-    }
+    dates = {p["id"]: p["date"] for p in (f["properties"] for f in features(catalog, "events"))}
     assert dates["event-2017-10-02-ashgabat-visit"] == "2017-10-02"
     assert dates["event-2012-turkmen-naval-drill"].startswith("2012-09")
     assert dates["event-2016-06-kremlin-training-arms"].startswith("2016-06")
@@ -220,21 +219,21 @@ def test_article_errors_are_kept_and_noted(catalog):
 
 @pytest.mark.parametrize(("fid", "place"), POINTS_AT.items())
 def test_points_lie_within_5_km_of_the_real_place(catalog, fid, place):
-    geom = shape(catalog.feature(fid)["geometry"])
+    geom = shape(catalog.get(fid)["geometry"])
     assert km((geom.x, geom.y), REFERENCE[place]) <= 5
 
 
 @pytest.mark.parametrize(("fid", "towns"), ROUTES_THROUGH.items())
 def test_routes_pass_within_25_km_of_every_town_they_serve(catalog, fid, towns):
-    geom = shape(catalog.feature(fid)["geometry"])
+    geom = shape(catalog.get(fid)["geometry"])
     for town in towns:
         assert distance_to_line_km(REFERENCE[town], geom) <= 25, town
 
 
 def test_tapi_runs_through_its_four_countries_in_order(catalog):
-    tapi = shape(catalog.feature("pipeline-tapi")["geometry"])
+    tapi = shape(catalog.get("pipeline-tapi")["geometry"])
     countries = {f["properties"]["iso_a3"]: shape(f["geometry"])
-                 for f in catalog.layers["basemap"].features}  # fmt: skip
+                 for f in features(catalog, "basemap")}  # fmt: skip
     start, end = Point(tapi.coords[0]), Point(tapi.coords[-1])
     assert countries["TKM"].contains(start) and countries["IND"].contains(end)
     for code in ("AFG", "PAK"):
@@ -247,14 +246,12 @@ def test_crossings_sit_on_their_border(catalog):
                         ("crossing-imamnazar-aqina", "border-tkm-afg"),
                         ("crossing-serhetyaka-bolashak", "border-tkm-kaz"),
                         ("crossing-farap-alat", "border-tkm-uzb")):  # fmt: skip
-        point = shape(catalog.feature(fid)["geometry"])
-        assert (
-            distance_to_line_km((point.x, point.y), shape(catalog.feature(border)["geometry"])) <= 5
-        )
+        point = shape(catalog.get(fid)["geometry"])
+        assert distance_to_line_km((point.x, point.y), shape(catalog.get(border)["geometry"])) <= 5
 
 
 def test_caspian_area_is_within_3_percent_of_the_reference(catalog):
-    sea = shape(catalog.feature("caspian-sea")["geometry"])
+    sea = shape(catalog.get("caspian-sea")["geometry"])
     area = abs(GEOD.geometry_area_perimeter(sea)[0]) / 1e6
     includes_kbg = sea.contains(Point(53.5, 41.3))
     reference = 386_000 if includes_kbg else 371_000
@@ -262,26 +259,26 @@ def test_caspian_area_is_within_3_percent_of_the_reference(catalog):
 
 
 def test_areas_at_sea_lie_in_the_caspian(catalog):
-    sea = shape(catalog.feature("caspian-sea")["geometry"]).buffer(0.05)
-    for feature in catalog.layers["caspian"].features:
+    sea = shape(catalog.get("caspian-sea")["geometry"]).buffer(0.05)
+    for feature in features(catalog, "caspian"):
         assert sea.contains(shape(feature["geometry"])), feature["properties"]["id"]
 
 
 def test_basemap_covers_the_region(catalog):
-    codes = {f["properties"]["iso_a3"] for f in catalog.layers["basemap"].features}
+    codes = {f["properties"]["iso_a3"] for f in features(catalog, "basemap")}
     assert {"RUS", "KAZ", "TKM", "UZB", "AZE", "IRN", "AFG", "PAK", "IND", "GEO", "ARM",
             "TJK", "KGZ", "TUR", "CHN"} <= codes  # fmt: skip
 
 
 def test_every_fact_from_elsewhere_names_a_registered_source(catalog):
-    for data in catalog.layers.values():
-        for feature in data.features:
+    for layer in LAYERS:
+        for feature in features(catalog, layer):
             for source in feature["properties"]["sources"]:
                 assert source["article"] in catalog.sources
 
 
 def test_the_data_readme_is_generated_from_the_data(catalog):
-    committed = (Path(catalog.data_dir) / "README.md").read_text(encoding="utf-8")
+    committed = (Path(DEFAULTS["DATA_DIR"]) / "README.md").read_text(encoding="utf-8")
     assert committed == render_data_readme(catalog), "run: make geodata"
 
 

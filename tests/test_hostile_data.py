@@ -9,6 +9,7 @@ export format carries the text exactly, with no template evaluated.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -71,7 +72,9 @@ def test_every_export_format_carries_hostile_text_without_running_it(
     elif fmt == "kml":
         root = ET.fromstring(body)
         texts = [e.text for e in root.iter() if e.tag.endswith("}name")]
-        assert set(names.values()) <= set(texts)
+        # KML viewers show names as HTML, so the file carries them HTML-escaped: shown as
+        # typed, never run (tests/test_export_safety.py).
+        assert {html.escape(name, quote=False) for name in names.values()} <= set(texts)
     elif fmt == "svg":
         ET.fromstring(body)  # well-formed: no text broke out of its element
     elif fmt == "pdf":

@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from geoapp import ogc
-from geoapp.catalog import BBOX_HINT
-from geoapp.web.http import GzipCache, send_body
+from geoapp.data.query import BBOX_HINT, DATETIME_HINT
 from geoapp.data.schema import SECTORS
+from geoapp.web.http import GzipCache, send_body
 
 URLS = [
     "/api/layers",
@@ -213,7 +212,7 @@ def test_a_vocabulary_error_lists_the_values(client):
 @pytest.mark.parametrize(
     ("url", "hint"),
     [
-        ("/ogc/collections/events/items?datetime=yesterday", ogc.DATETIME_HINT),
+        ("/ogc/collections/events/items?datetime=yesterday", DATETIME_HINT),
         ("/ogc/collections/ports/items?bbox=1,2", BBOX_HINT),
         ("/api/layers/ports?completed_by=soon", "an ISO date YYYY-MM-DD"),
         ("/ogc/collections/ports/items?limit=0", "a whole number from 1 to 1000"),

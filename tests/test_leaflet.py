@@ -23,9 +23,9 @@ def blob(html: str, name: str) -> dict:
     return json.loads(re.search(rf'id="geoapp-{name}">(.*?)</script>', html, re.S).group(1))
 
 
-def served(catalog, query: Query = Query()) -> str:
+def served(catalog, query: Query | None = None) -> str:
     return leaflet.render_page(
-        catalog, query, layer_url=lambda i: f"/api/layers/{i}", view_url="/api/view"
+        catalog, query or Query(), layer_url=lambda i: f"/api/layers/{i}", view_url="/api/view"
     )
 
 

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from geoapp import ogc
-from geoapp.catalog import Catalog, NotFoundError, QueryError
+from geoapp import load_catalog
+from geoapp.api import ogc, openapi
 from geoapp.data.schema import COUNTRIES, LAYERS, SECTORS
+from geoapp.errors import NotFoundError, QueryError
+from tests.data import features
 from tests.factories import make_feature, write_data_dir
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
@@ -28,6 +30,11 @@ def local(href: str) -> str:
     return href.removeprefix("http://localhost")
 
 
+def files_catalog(data_dir):
+    """The catalog of a small data directory, as the app opens it (files provider)."""
+    return load_catalog({"DATA_DIR": str(data_dir)})
+
+
 def test_landing_page_links_to_api_conformance_and_data(client):
     doc = get_json(client, "/ogc")
     assert rel(doc, "self")
@@ -45,34 +52,35 @@ def test_conformance_claims_core_geojson_oas30_and_html(client):
 
 def test_collections_list_every_layer_with_its_extent(client, catalog):
     doc = get_json(client, "/ogc/collections")
-    assert [c["id"] for c in doc["collections"]] == list(catalog.layers)
+    assert [c["id"] for c in doc["collections"]] == list(LAYERS)
     for c in doc["collections"]:
         assert c["itemType"] == "feature"
         assert c["extent"]["spatial"]["crs"] == ogc.CRS84
-        assert c["extent"]["spatial"]["bbox"] == [list(catalog.layers[c["id"]].bbox)]
+        assert c["extent"]["spatial"]["bbox"] == [list(catalog.layer(c["id"]).bbox)]
         assert {link["type"] for link in rel(c, "items")} == {ogc.GEOJSON, ogc.HTML}
 
 
 def test_collection_describes_one_layer(client, catalog):
-    for layer_id, data in catalog.layers.items():
+    for layer_id, layer in LAYERS.items():
         doc = get_json(client, f"/ogc/collections/{layer_id}")
-        assert doc["title"] == data.layer.title
+        assert doc["title"] == layer.title
         assert rel(doc, "self")[0]["href"].endswith(f"/ogc/collections/{layer_id}?f=json")
 
 
 def test_items_default_page_is_ten_features_of_all_matched(client, catalog):
-    for layer_id, data in catalog.layers.items():
+    for layer_id in LAYERS:
+        every = features(catalog, layer_id)
         response = client.get(f"/ogc/collections/{layer_id}/items")
         assert response.mimetype == "application/geo+json"
         doc = response.get_json(force=True)
-        assert doc["numberMatched"] == len(data.features)
-        assert doc["numberReturned"] == len(doc["features"]) == min(10, len(data.features))
+        assert doc["numberMatched"] == len(every)
+        assert doc["numberReturned"] == len(doc["features"]) == min(10, len(every))
         assert doc["timeStamp"].endswith("Z")
 
 
 def test_next_links_page_through_every_feature_once(client, catalog):
-    layer_id = max(catalog.layers, key=lambda k: len(catalog.layers[k].features))
-    expected = [f["properties"]["id"] for f in catalog.layers[layer_id].features]
+    layer_id = max(LAYERS, key=lambda k: len(features(catalog, k)))
+    expected = [f["properties"]["id"] for f in features(catalog, layer_id)]
     url, seen, pages = f"/ogc/collections/{layer_id}/items?limit=2", [], 0
     while url:
         doc = get_json(client, url)
@@ -87,14 +95,14 @@ def test_next_links_page_through_every_feature_once(client, catalog):
 
 def test_feature_ids_are_the_id_property(client, catalog):
     doc = get_json(client, "/ogc/collections/ports/items?limit=1000")
-    for feature, authored in zip(doc["features"], catalog.layers["ports"].features, strict=True):
+    for feature, authored in zip(doc["features"], features(catalog, "ports"), strict=True):
         assert feature["id"] == authored["properties"]["id"]
         assert feature["properties"] == authored["properties"]
         assert feature["geometry"] == authored["geometry"]
 
 
 def test_item_returns_one_feature_with_links(client, catalog):
-    authored = catalog.layers["pipelines"].features[0]
+    authored = features(catalog, "pipelines")[0]
     fid = authored["properties"]["id"]
     doc = get_json(client, f"/ogc/collections/pipelines/items/{fid}")
     assert doc["id"] == fid and doc["geometry"] == authored["geometry"]
@@ -107,7 +115,7 @@ def test_sector_filter_keeps_features_with_that_sector_among_theirs(client, cata
     for layer_id in ("pipelines", "ports", "programmes"):
         expected = [
             f["properties"]["id"]
-            for f in catalog.layers[layer_id].features
+            for f in features(catalog, layer_id)
             if sector in f["properties"]["sectors"]
         ]
         url = f"/ogc/collections/{layer_id}/items?limit=1000&sector={sector}"
@@ -122,22 +130,23 @@ def test_sector_filter_keeps_features_with_that_sector_among_theirs(client, cata
 def test_sector_filter_finds_a_feature_whose_primary_sector_is_another(tmp_path):
     both = make_feature("ports", "port-both", sector="trade", sectors=["trade", "energy"])
     only = make_feature("ports", "port-trade", sector="trade", sectors=["trade"])
-    catalog = Catalog(write_data_dir(tmp_path, {"ports": [both, only]}))
+    catalog = files_catalog(write_data_dir(tmp_path, {"ports": [both, only]}))
     _, _, body = ogc.items(catalog, "http://h/ogc", "ports", {"sector": "energy"}, "json")
     assert [f["id"] for f in json.loads(body)["features"]] == ["port-both"]
 
 
 def test_list_property_filter_matches_members(client, catalog):
-    data = catalog.layers["ports"]
     expected = [
-        f["properties"]["id"] for f in data.features if "TKM" in f["properties"].get("country", [])
+        f["properties"]["id"]
+        for f in features(catalog, "ports")
+        if "TKM" in f["properties"].get("country", [])
     ]
     doc = get_json(client, "/ogc/collections/ports/items?country=TKM&limit=1000")
     assert [f["id"] for f in doc["features"]] == expected
 
 
 def test_bbox_keeps_features_inside_and_drops_the_rest(client, catalog):
-    authored = catalog.layers["ports"].features[0]
+    authored = features(catalog, "ports")[0]
     lon, lat = authored["geometry"]["coordinates"]
     box = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
     doc = get_json(client, f"/ogc/collections/ports/items?bbox={box}")
@@ -150,7 +159,7 @@ def test_datetime_selects_events_on_that_day(tmp_path):
         make_feature("events", "event-a", date="2017-10-02", status="event"),
         make_feature("events", "event-b", date="2019-05", status="event"),
     ]
-    catalog = Catalog(write_data_dir(tmp_path, {"events": events}))
+    catalog = files_catalog(write_data_dir(tmp_path, {"events": events}))
     for query, expected in [
         ("2017-10-02", ["event-a"]),
         ("2019-05-20T10:00:00Z", ["event-b"]),
@@ -164,7 +173,7 @@ def test_datetime_selects_events_on_that_day(tmp_path):
 
 def test_api_functions_answer_without_flask(tmp_path):
     ports = [make_feature("ports", f"port-{i}") for i in range(25)]
-    catalog = Catalog(write_data_dir(tmp_path, {"ports": ports}))
+    catalog = files_catalog(write_data_dir(tmp_path, {"ports": ports}))
     headers, status, body = ogc.items(catalog, "http://h/ogc", "ports", {"offset": "20"}, "json")
     doc = json.loads(body)
     assert (status, headers["Content-Type"]) == (200, ogc.GEOJSON)
@@ -217,7 +226,7 @@ def test_unknown_collection_or_feature_is_a_json_404(client, url):
 
 
 def test_feature_of_another_collection_is_404(client, catalog):
-    fid = catalog.layers["ports"].features[0]["properties"]["id"]
+    fid = features(catalog, "ports")[0]["properties"]["id"]
     get_json(client, f"/ogc/collections/pipelines/items/{fid}", 404)
 
 
@@ -226,7 +235,7 @@ def test_unknown_parameter_on_landing_page_is_400(client):
 
 
 def test_html_by_f_parameter_or_accept_header(client, catalog):
-    name = catalog.layers["ports"].features[0]["properties"]["name"]
+    name = features(catalog, "ports")[0]["properties"]["name"]
     by_f = client.get("/ogc/collections/ports/items?f=html")
     by_accept = client.get("/ogc/collections/ports/items", headers={"Accept": "text/html"})
     for response in (by_f, by_accept):
@@ -262,12 +271,12 @@ def test_errors_are_raised_typed_for_the_one_mapping(catalog):
 
 
 def test_iso_a3_filter_accepts_every_code_the_basemap_holds(client, catalog):
-    features = catalog.layers["basemap"].features
-    codes = sorted({f["properties"]["iso_a3"] for f in features if f["properties"]["iso_a3"]})
+    units = features(catalog, "basemap")
+    codes = sorted({f["properties"]["iso_a3"] for f in units if f["properties"]["iso_a3"]})
     assert set(codes) - set(COUNTRIES), "the basemap should hold units beyond schema.COUNTRIES"
     for code in codes:
         doc = get_json(client, f"/ogc/collections/basemap/items?iso_a3={code}&limit=1000")
-        expected = [f["properties"]["id"] for f in features if f["properties"]["iso_a3"] == code]
+        expected = [f["properties"]["id"] for f in units if f["properties"]["iso_a3"] == code]
         assert [f["id"] for f in doc["features"]] == expected, code
     doc = get_json(client, "/ogc/collections/basemap/items?iso_a3=XYZ", 400)
     assert doc["valid"] == codes
@@ -279,13 +288,13 @@ def test_iso_a3_vocabulary_comes_from_the_loaded_data(tmp_path):
         make_feature("basemap", "unit-none", name="Disputed"),
     ]
     units[1]["properties"]["iso_a3"] = None  # as Natural Earth has it for some units
-    catalog = Catalog(write_data_dir(tmp_path, {"basemap": units}))
+    catalog = files_catalog(write_data_dir(tmp_path, {"basemap": units}))
     _, _, body = ogc.items(catalog, "http://h/ogc", "basemap", {"iso_a3": "ARE"}, "json")
     assert [f["id"] for f in json.loads(body)["features"]] == ["unit-are"]
     with pytest.raises(QueryError) as info:
         ogc.items(catalog, "http://h/ogc", "basemap", {"iso_a3": "TKM"}, "json")
     assert info.value.valid == ["ARE"]
-    _, _, api = ogc.api_description(catalog, "http://h/ogc", {}, "json")
+    _, _, api = openapi.api_description(catalog, "http://h/ogc", {}, "json")
     operation = json.loads(api)["paths"]["/collections/basemap/items"]["get"]
     (iso,) = [p for p in operation["parameters"] if p.get("name") == "iso_a3"]
     assert iso["schema"]["enum"] == ["ARE"]
@@ -293,7 +302,7 @@ def test_iso_a3_vocabulary_comes_from_the_loaded_data(tmp_path):
 
 def test_openapi_enums_are_the_values_the_filters_accept(client, catalog):
     doc = get_json(client, "/ogc/api")
-    for layer_id in catalog.layers:
+    for layer_id in catalog.layers():
         operation = doc["paths"][f"/collections/{layer_id}/items"]["get"]
         inline = [p for p in operation["parameters"] if "enum" in p.get("schema", {})]
         assert inline or not LAYERS[layer_id].thematic

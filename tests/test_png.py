@@ -13,10 +13,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from geoapp import create_app, png, render
+from geoapp import create_app, load_catalog
 from geoapp.config import DEFAULTS
-from geoapp.export.page import parse_page, parse_selection
-from geoapp.views import export
+from geoapp.data.query import Query, parse_query
+from geoapp.export.formats import export_query
+from geoapp.maps.printed import figure as render
+from geoapp.maps.printed import png
+from geoapp.maps.printed.page import parse_page
+from geoapp.web import export
+
+
+def parse_selection(sectors: str | None = None) -> Query:
+    """What an export of these ``sectors`` (all when None) shows: the Caspian region."""
+    return export_query(parse_query({} if sectors is None else {"sectors": sectors}, "export"))
 
 
 def one_figure(catalog, selection, page, title) -> np.ndarray:
@@ -88,10 +97,9 @@ def test_a_new_title_reuses_the_drawn_map(catalog):
 
 
 def test_a_reloaded_catalog_draws_its_own_map(tmp_path, catalog):
-    from geoapp.catalog import Catalog
     from tests.factories import write_data_dir
 
-    other = Catalog(write_data_dir(tmp_path / "data"))
+    other = load_catalog({"DATA_DIR": str(write_data_dir(tmp_path / "data"))})
     page = parse_page("600x400")
     render.render_png(catalog, parse_selection(), page=page, title="t")
     before = render.png_bodies(other).builds

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from geoapp.catalog import DataError
 from geoapp.config import DEFAULTS, ROOT
 from geoapp.data import db
 from geoapp.data.providers import BackendError, ProviderError, open_provider
 from geoapp.data.providers.files import FilesProvider
-from geoapp.data.query import Query
+from geoapp.data.query import MEMBER_OF, Query, queryables
 from geoapp.data.schema import LAYERS
 from geoapp.data.validate import validate_dir
+from geoapp.errors import DataError
 from tests.factories import make_feature, write_data_dir
 from tests.postgis import SCRIPT, unavailable, with_database
 from tests.servers import free_port
@@ -99,6 +99,36 @@ def test_load_makes_tables_indexes_and_meta(new_database):
         assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'geoapp_%'"
                             ).fetchone() == (0,)  # fmt: skip
     assert db.check(url, DEFAULTS["DATA_DIR"]) == []
+
+
+def test_every_queryable_property_is_a_plain_column():
+    """/ogc filters on every queryable property; PostGIS filters on typed columns only."""
+    for layer in LAYERS.values():
+        for name in queryables(layer):
+            assert MEMBER_OF.get(name, name) in db.COLUMN_NAMES, (layer.id, name)
+
+
+def test_filters_on_every_queryable_property_answer_on_postgis(postgis_provider):
+    """Each queryable of a port, filtered by its own value, keeps that port (no SQL error)."""
+    ports = FilesProvider(DEFAULTS["DATA_DIR"]).query(Query(layers=("ports",)), "ports")
+    props = ports.features[0]["properties"]
+    for name in queryables(LAYERS["ports"]):
+        value = props.get(MEMBER_OF.get(name, name))
+        if value is None:
+            continue
+        wanted = str(value[0] if isinstance(value, list) else value)
+        result = postgis_provider.query(Query(layers=("ports",), where=((name, wanted),)), "ports")
+        assert props["id"] in [f["properties"]["id"] for f in result.features], name
+
+
+def test_start_up_refuses_a_database_of_another_table_design(new_database, tmp_path):
+    url = new_database()
+    db.load(url, small_data(tmp_path / "data"))
+    execute(url, f"UPDATE geoapp.geoapp_meta SET schema_version = {db.SCHEMA_VERSION - 1}")
+    with pytest.raises(BackendError) as caught:
+        open_provider({"DATABASE_URL": url, "DATA_DIR": DEFAULTS["DATA_DIR"]})
+    assert f"this geoapp reads design {db.SCHEMA_VERSION}" in str(caught.value)
+    assert "geoapp db load" in str(caught.value)
 
 
 def test_load_refuses_data_that_does_not_validate(new_database, tmp_path):

@@ -18,26 +18,46 @@ import shapely.geometry
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from geoapp import render, styles
-from geoapp import selection as selection_module
-from geoapp.catalog import Catalog
-from geoapp.export.page import CASPIAN_BBOX, Selection, parse_selection
+from geoapp import load_catalog, styles
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import CASPIAN_BBOX, Query, parse_query
+from geoapp.export.formats import export_query
+from geoapp.maps.printed import figure as render
+from geoapp.maps.printed import page as page_module
+from geoapp.maps.printed.page import Page
+from tests.data import features
 from tests.factories import SOURCES, make_feature, write_data_dir
 
-SMALL = render.Page.from_pixels(900, 630, dpi=100)
+SMALL = Page.from_pixels(900, 630, dpi=100)
 
 
-def svg_of(catalog, selection: Selection) -> str:
+def parse_selection(sectors: str | None = None, layers: str | None = None) -> Query:
+    """What an export with these ``sectors`` and ``layers`` shows (the Caspian region)."""
+    given = {"sectors": sectors, "layers": layers}
+    return export_query(parse_query({k: v for k, v in given.items() if v is not None}, "export"))
+
+
+def view(**fields) -> Query:
+    """An export's query with these fields (the Caspian region unless ``bbox`` is given)."""
+    return export_query(Query(**fields))
+
+
+def catalog_of(data_dir) -> Catalog:
+    """The catalog the app would serve from ``data_dir``."""
+    return load_catalog({"DATA_DIR": str(data_dir)})
+
+
+def svg_of(catalog, selection: Query) -> str:
     out = io.BytesIO()
     render.render_map(catalog, selection, out, "svg", page=SMALL)
     return out.getvalue().decode()
 
 
-def shown_colours(catalog, selection: Selection) -> set[str]:
+def shown_colours(catalog, selection: Query) -> set[str]:
     """The colours the selection's features are drawn in (the rule the SVG must follow)."""
     return {
-        styles.feature_style(f["properties"], selection.sectors).colour.lower()
-        for fs in selection.features(catalog).values()
+        styles.feature_style(f["properties"], selection.shown_sectors).colour.lower()
+        for fs in catalog.query(selection).values()
         for f in fs
     }
 
@@ -105,7 +125,7 @@ TRUE_VIEWS = [
 
 @pytest.mark.parametrize("bbox", TRUE_VIEWS)
 def test_scale_bar_length_is_true_on_the_ground(catalog, bbox):
-    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=SMALL)
+    fig, info = render.draw_map(catalog, view(bbox=bbox), page=SMALL)
     inverse = pyproj.Transformer.from_crs(info.crs, "EPSG:4326", always_xy=True)
     (x0, y0), (x1, y1) = info.scale_ends
     lon0, lat0 = inverse.transform(x0, y0)
@@ -120,7 +140,7 @@ def test_scale_bar_length_is_true_on_the_ground(catalog, bbox):
 
 @pytest.mark.parametrize("bbox", TRUE_VIEWS)
 def test_north_arrow_points_to_true_north_where_it_stands(catalog, bbox):
-    _, info = render.draw_map(catalog, Selection(bbox=bbox), page=SMALL)
+    _, info = render.draw_map(catalog, view(bbox=bbox), page=SMALL)
     inverse = pyproj.Transformer.from_crs(info.crs, "EPSG:4326", always_xy=True)
     lon, lat = inverse.transform(*info.north_at)
     assert abs(lon) <= 180 and abs(lat) <= 90
@@ -153,16 +173,16 @@ def point_symbol_positions(fig) -> list[tuple[str, float, float]]:
 @pytest.mark.parametrize(
     ("bbox", "page"),
     [
-        (CASPIAN_BBOX, render.Page()),  # `geoapp export --out x.png`
+        (CASPIAN_BBOX, Page()),  # `geoapp export --out x.png`
         (CASPIAN_BBOX, SMALL),
-        (CASPIAN_BBOX, render.Page.from_pixels(600, 400, dpi=100)),
-        ((46.0, 36.0, 62.0, 46.0), render.Page()),
-        ((48.0, 36.0, 56.0, 42.0), render.Page(6, 8)),
-        ((50.0, 36.0, 52.0, 48.0), render.Page()),
+        (CASPIAN_BBOX, Page.from_pixels(600, 400, dpi=100)),
+        ((46.0, 36.0, 62.0, 46.0), Page()),
+        ((48.0, 36.0, 56.0, 42.0), Page(6, 8)),
+        ((50.0, 36.0, 52.0, 48.0), Page()),
     ],
 )
 def test_legend_covers_no_point_symbol(catalog, bbox, page):
-    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=page)
+    fig, info = render.draw_map(catalog, view(bbox=bbox), page=page)
     fig.canvas.draw()
     (ax,) = fig.axes
     legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
@@ -181,8 +201,8 @@ def test_a_legend_with_no_free_corner_goes_below_the_map(tmp_path):
                      geometry={"type": "Point", "coordinates": list(xy)})
         for i, xy in enumerate(grid)
     ]  # fmt: skip
-    catalog = Catalog(write_data_dir(tmp_path / "data", {"ports": ports}))
-    fig, info = render.draw_map(catalog, Selection(layers=("ports",)), page=render.Page())
+    catalog = catalog_of(write_data_dir(tmp_path / "data", {"ports": ports}))
+    fig, info = render.draw_map(catalog, view(layers=("ports",)), page=Page())
     fig.canvas.draw()
     (ax,) = fig.axes
     renderer = fig.canvas.get_renderer()
@@ -193,17 +213,17 @@ def test_a_legend_with_no_free_corner_goes_below_the_map(tmp_path):
     assert not [gid for gid, x, y in point_symbol_positions(fig) if legend.contains(x, y)]
 
 
-MINIMUM = render.Page.from_pixels(
-    *selection_module.MIN_PIXELS,
-    dpi=selection_module.MIN_PIXELS[0] / selection_module.MIN_INCHES[0],
+MINIMUM = Page.from_pixels(
+    *page_module.MIN_PIXELS,
+    dpi=page_module.MIN_PIXELS[0] / page_module.MIN_INCHES[0],
 )
 
 
-@pytest.mark.parametrize("title", [None, "Ports", "W" * selection_module.MAX_TITLE,
+@pytest.mark.parametrize("title", [None, "Ports", "W" * page_module.MAX_TITLE,
                                    "Long words " * 18])  # fmt: skip
 def test_the_smallest_page_is_a_readable_map(catalog, title):
     """At the page rule's minimum the title fits the page and the legend leaves the map."""
-    assert selection_module.parse_page("x".join(map(str, selection_module.MIN_PIXELS))) == MINIMUM
+    assert page_module.parse_page("x".join(map(str, page_module.MIN_PIXELS))) == MINIMUM
     fig, info = render.draw_map(catalog, parse_selection(), page=MINIMUM, title=title)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -226,13 +246,13 @@ def test_the_smallest_page_is_a_readable_map(catalog, title):
     ("bbox", "page"),
     [
         (CASPIAN_BBOX, SMALL),
-        (CASPIAN_BBOX, render.Page.from_pixels(600, 420, dpi=100)),
-        ((50.0, 36.0, 52.0, 48.0), render.Page()),
+        (CASPIAN_BBOX, Page.from_pixels(600, 420, dpi=100)),
+        ((50.0, 36.0, 52.0, 48.0), Page()),
     ],
 )
 def test_drawn_texts_overlap_neither_each_other_nor_the_legend(catalog, bbox, page):
     """Read back what was drawn: every text's extent on the canvas, labels and countries alike."""
-    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=page)
+    fig, info = render.draw_map(catalog, view(bbox=bbox), page=page)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     (ax,) = fig.axes
@@ -251,21 +271,21 @@ def test_drawn_texts_overlap_neither_each_other_nor_the_legend(catalog, bbox, pa
 def test_features_in_the_widened_frame_are_drawn(catalog):
     """The frame is widened to the page's shape; what shows in it is drawn, not just the bbox."""
     bbox = (50.0, 36.0, 52.0, 48.0)  # tall and narrow: a 10 x 7 in page widens it a lot
-    selection = Selection(bbox=bbox)
-    _, info = render.draw_map(catalog, selection, page=render.Page())
+    selection = view(bbox=bbox)
+    _, info = render.draw_map(catalog, selection, page=Page())
     forward = pyproj.Transformer.from_crs("EPSG:4326", info.crs, always_xy=True)
     xmin, xmax, ymin, ymax = info.extent
     frame = shapely.box(xmin, ymin, xmax, ymax)
     expected = []
     for layer in selection.layers:
-        for f in catalog.features(layer, sectors=selection.sectors):
+        for f in features(catalog, layer, sectors=selection.sectors):
             geom = shapely.transform(
                 shapely.geometry.shape(f["geometry"]),
                 lambda xy: np.column_stack(forward.transform(*xy.T)),
             )
             if geom.intersects(frame):
                 expected.append(f["properties"]["id"])
-    in_bbox = {f["properties"]["id"] for fs in selection.features(catalog).values() for f in fs}
+    in_bbox = {f["properties"]["id"] for fs in catalog.query(selection).values() for f in fs}
     assert set(expected) - in_bbox, "the widened frame shows nothing more: a useless test"
     assert sorted(info.feature_ids) == sorted(expected)
 
@@ -276,8 +296,8 @@ def test_point_symbols_have_the_web_maps_outline_dashed_by_status(tmp_path):
         make_feature("ports", "port-working", status="operating", name="Working port",
                      geometry={"type": "Point", "coordinates": [50.5, 42.0]}),
     ]  # fmt: skip
-    catalog = Catalog(write_data_dir(tmp_path / "data", {"ports": ports}))
-    svg = svg_of(catalog, Selection(layers=("ports",)))
+    catalog = catalog_of(write_data_dir(tmp_path / "data", {"ports": ports}))
+    svg = svg_of(catalog, view(layers=("ports",)))
     root = ET.fromstring(svg)
     edge = styles.SYMBOL_EDGE.lower()
 
@@ -295,7 +315,7 @@ def test_point_symbols_have_the_web_maps_outline_dashed_by_status(tmp_path):
 def test_dollar_signs_are_text_not_mathtext(tmp_path):
     """Titles, names and source titles are shown as typed: ``$`` starts no formula."""
     sources = {**SOURCES, "rt-2025": {"kind": "article", "title": "Costs $5 and $6"}}
-    catalog = Catalog(
+    catalog = catalog_of(
         write_data_dir(
             tmp_path / "data", {"ports": [make_feature("ports", name="Port $x^$")]}, sources
         )
@@ -303,7 +323,7 @@ def test_dollar_signs_are_text_not_mathtext(tmp_path):
     for title in ("$x^$", "Price $10 and $20", "50% \\frac{a}{b} $"):
         for fmt in ("png", "svg"):
             out = io.BytesIO()
-            info = render.render_map(catalog, Selection(), out, fmt, page=SMALL, title=title)
+            info = render.render_map(catalog, view(), out, fmt, page=SMALL, title=title)
             assert out.getvalue()
         assert "Port $x^$" in info.labels
         assert "Costs $5 and $6" in info.attribution
@@ -313,7 +333,7 @@ def test_dollar_signs_are_text_not_mathtext(tmp_path):
 def test_characters_no_font_has_draw_as_a_box_without_warnings(catalog):
     """A title in any script never fails an export (warnings are errors in the tests)."""
     title = "Каспий 日本 \U0001f600 \x01 end"
-    fig, _ = render.draw_map(catalog, Selection(), page=SMALL, title=title)
+    fig, _ = render.draw_map(catalog, view(), page=SMALL, title=title)
     fig.canvas.draw()
     (drawn,) = [t.get_text() for t in fig.texts if t.get_text().endswith(" end")]
     assert drawn.startswith("Каспий \N{WHITE SQUARE}\N{WHITE SQUARE} ")  # no CJK in DejaVu
@@ -329,12 +349,12 @@ def test_data_date_is_the_catalogs_never_file_times(tmp_path):
     folder = write_data_dir(tmp_path / "data", sources=sources)
     for path in folder.iterdir():
         os.utime(path, (978_307_200, 978_307_200))  # 2001-01-01: must not be "the data date"
-    catalog = Catalog(folder)
+    catalog = catalog_of(folder)
     assert render.data_date(catalog) is None
-    _, info = render.draw_map(catalog, Selection(), page=SMALL)
+    _, info = render.draw_map(catalog, view(), page=SMALL)
     assert "2001" not in info.attribution
     (folder / "build.json").write_text('{"date": "2024-03-05"}')
-    assert render.data_date(Catalog(folder)) == datetime.date(2024, 3, 5)
+    assert render.data_date(catalog_of(folder)) == datetime.date(2024, 3, 5)
 
 
 def test_attribution_names_natural_earth_the_articles_and_the_data_date(catalog):
@@ -348,7 +368,7 @@ def test_attribution_names_natural_earth_the_articles_and_the_data_date(catalog)
 def test_only_selected_features_are_drawn(catalog):
     selection = parse_selection("energy", "pipelines")
     _, info = render.draw_map(catalog, selection, page=SMALL)
-    expected = [f["properties"]["id"] for f in selection.features(catalog)["pipelines"]]
+    expected = [f["properties"]["id"] for f in catalog.query(selection)["pipelines"]]
     assert expected and info.feature_ids == expected
 
 
@@ -389,7 +409,7 @@ def test_tiles_without_contextily_fail_with_one_line(catalog, monkeypatch):
     ],
 )
 def test_any_valid_view_renders_in_a_fitting_projection(catalog, bbox, method):
-    fig, info = render.draw_map(catalog, Selection(bbox=bbox), page=SMALL)
+    fig, info = render.draw_map(catalog, view(bbox=bbox), page=SMALL)
     assert info.crs.coordinate_operation.method_name == method
     assert all(math.isfinite(v) for v in info.extent)
     width_km = (info.extent[1] - info.extent[0]) / 1000

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import re
 
-from geoapp import exporters
-from geoapp.export.page import parse_selection
+from geoapp.data.query import Query, parse_query
+from geoapp.export import formats as exporters
+
+
+def parse_selection(sectors: str | None = None, layers: str | None = None) -> Query:
+    """What an export with these ``sectors`` and ``layers`` shows (the Caspian region)."""
+    given = {"sectors": sectors, "layers": layers}
+    return exporters.export_query(
+        parse_query({k: v for k, v in given.items() if v is not None}, "export")
+    )
 
 
 def test_standalone_html_from_file_url_draws_the_selected_features(watched_page, catalog, tmp_path):
     page, watch = watched_page
     selection = parse_selection("security", "ports,naval_bases,borders")
     path = exporters.write_export(catalog, selection, "html", tmp_path / "map.html")
-    features = [f for fs in selection.features(catalog).values() for f in fs]
+    features = [f for fs in catalog.query(selection).values() for f in fs]
     assert features
 
     page.goto(path.as_uri())

@@ -11,6 +11,7 @@ import pytest
 
 from geoapp.config import DEFAULTS
 from geoapp.data.schema import LAYERS
+from tests.data import features as stored
 
 
 def comparable(frame: geopandas.GeoDataFrame) -> pd.DataFrame:
@@ -65,7 +66,7 @@ def test_gdal_sector_filter_is_sent_to_the_server_and_keeps_every_energy_feature
 
     An ``IN`` list is not forwarded, so GDAL evaluates it itself, on the primary sector.
     """
-    features = [f["properties"] for f in catalog.layers[layer_id].features]
+    features = [f["properties"] for f in stored(catalog, layer_id)]
     anywhere = [p["id"] for p in features if "energy" in p["sectors"]]
     primary = [p["id"] for p in features if p["sector"] == "energy"]
     assert set(anywhere) - set(primary), f"no {layer_id} feature with energy as a second sector"
