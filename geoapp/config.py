@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def bundled_data() -> Path:
+    """The bundled ``geodata/``: the checkout's, or the copy a wheel installs.
+
+    A wheel carries the data as data files under ``<prefix>/share/geoapp/geodata``
+    (pyproject.toml), since ``geodata/`` is the repository's, not the package's.
+    """
+    checkout = ROOT / "geodata"
+    if (checkout / "sources.json").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "geoapp" / "geodata"
+
+
 DEFAULTS: dict[str, Any] = {
     # Where the layer files live.
-    "DATA_DIR": str(ROOT / "geodata"),
+    "DATA_DIR": str(bundled_data()),
     # A PostgreSQL URL: serve the layers from PostGIS (loaded by `geoapp db load`) instead
     # of DATA_DIR. Empty: the files.
     "DATABASE_URL": "",
