@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
+OGCTESTS := .venv-ogctests/.installed
 CODE   := geoapp tests tools $(wildcard bench)
 
 .PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
@@ -22,12 +23,18 @@ run: $(STAMP)
 
 ## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests).
 ## A throwaway PostgreSQL is started unless GEOAPP_TEST_DATABASE_URL names one.
-test: $(STAMP) browser
+test: $(STAMP) browser $(OGCTESTS)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
 	@if [ -z "$$GEOAPP_TEST_DATABASE_URL" ]; then eval "$$(sh tools/postgres.sh start || true)"; fi; \
 	$(BIN)/python -m pytest
+
+## A peer's OGC API conformance suite, in a venv of its own (it pins pytest < 9).
+$(OGCTESTS):
+	$(PYTHON) -m venv .venv-ogctests
+	.venv-ogctests/bin/python -m pip install -q ogctests==0.1.15
+	touch $(OGCTESTS)
 
 ## Headless Chromium for the browser tests (Debian's package; needs root or sudo).
 browser:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from geoapp import create_app
-from geoapp.export import formats as exporters
 from geoapp.cli import main
+from geoapp.export import formats as exporters
 from tests.factories import make_feature, write_data_dir
 
 GEOAPP = Path(sys.executable).with_name("geoapp")

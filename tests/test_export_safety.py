@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from geoapp import create_app
-from geoapp.export import formats as exporters
 from geoapp.cli import main
 from geoapp.config import DEFAULTS
+from geoapp.export import formats as exporters
 from tests.factories import make_feature
 
 KML = "{http://www.opengis.net/kml/2.2}"

@@ -19,8 +19,8 @@ import pyogrio
 import pytest
 
 from geoapp import create_app
-from geoapp.export.formats import FORMATS
 from geoapp.data.validate import validate_dir
+from geoapp.export.formats import FORMATS
 from tests.factories import make_feature, write_data_dir
 from tests.hostile import CANARY, PAYLOAD, hostile_data_dir
 

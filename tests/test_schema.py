@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from geoapp.data.schema import FIELDS, LAYERS, SECTORS, STATUSES, normalise_completion, parse_iso_date
+from geoapp.data.schema import (
+    FIELDS,
+    LAYERS,
+    SECTORS,
+    STATUSES,
+    normalise_completion,
+    parse_iso_date,
+)
 
 
 @pytest.mark.parametrize(

@@ -84,8 +84,12 @@ PARAMETERS = {
         "name": "datetime",
         "in": "query",
         "description": "RFC 3339 instant or interval (`..` or nothing for an open end, not "
-        "both; the start not after the end), matched to `date`. Empty: no filter.",
+        "both; the start not after the end), matched to each feature's time span (an "
+        "event's `date`). Empty: no filter.",
         "required": False,
+        # OGC API - Features Part 1, 7.15.4: datetime is a form-style, non-exploded value.
+        "style": "form",
+        "explode": False,
         "schema": {"type": "string", "pattern": DATETIME_PATTERN},
     },
     "featureId": {

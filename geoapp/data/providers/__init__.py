@@ -48,7 +48,7 @@ def open_provider(config: Mapping[str, Any]) -> Provider:
     BackendError
         The database is unreachable, malformed in the URL or not loaded: one line
         naming it without its password (the app refuses to start, exit 3).
-    geoapp.catalog.DataError
+    geoapp.errors.DataError
         The files do not validate.
     """
     url = config.get("DATABASE_URL") or ""
