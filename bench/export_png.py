@@ -50,6 +50,7 @@ from geoapp.data.query import CASPIAN_BBOX, Query  # noqa: E402
 from geoapp.data.schema import THEMATIC_LAYERS  # noqa: E402
 from geoapp.export.formats import export_query  # noqa: E402
 from geoapp.maps.printed import figure as render  # noqa: E402
+from geoapp.maps.printed import projection, text  # noqa: E402
 from geoapp.maps.printed.page import Page  # noqa: E402
 
 WIDTH, HEIGHT = 1500, 1050
@@ -160,9 +161,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for run in range(args.runs):
             # Cold: no projected view, no transformer, no font coverage cached.
-            render._CACHE.clear()
-            render._transformers.cache_clear()
-            render._charmap.cache_clear()
+            projection._CACHE.clear()
+            projection._transformers.cache_clear()
+            text._charmap.cache_clear()
             t, images["geoapp"] = timed(geoapp_png, catalog)
             times["geoapp cold"].append(t)
             for _ in range(3):

@@ -3,9 +3,9 @@
     web  ->  api, maps, export  ->  data
 
 Read from the source with ``ast`` (lazy imports inside functions included), not
-by importing anything. Root modules (``errors``, ``cache``, ``config``,
-``styles``) are shared kernels every layer may use; they import no layer above
-``data``.
+by importing anything. Root modules ``errors`` and ``cache`` are kernels every layer
+may use, ``styles`` (the style table) sits on ``data``, and ``config`` (every face's
+settings) is read by the entry points only.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ RANK = {
     "data": 0,
     "errors": 0,
     "cache": 0,
-    "config": 1,
     "styles": 1,
     "api": 2,
     "maps": 2,
     "export": 3,
     "web": 4,
+    # The settings of every face, checked at start-up: used by the entry points only.
+    "config": 4,
     "cli": 5,
     "deploy": 5,
     "__init__": 5,
@@ -51,6 +52,9 @@ def modules() -> dict[str, Path]:
     return found
 
 
+KNOWN: set[str] = set()
+
+
 def imports_of(name: str, path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
@@ -65,8 +69,12 @@ def imports_of(name: str, path: Path) -> set[str]:
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
-            found.add(module)
-            found.update(f"{module}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                # ``from geoapp import styles`` imports the module geoapp.styles; only a
+                # name that is not a module (``from geoapp import create_app``) is taken
+                # from the package itself.
+                sub = f"{module}.{alias.name}"
+                found.add(sub if sub in KNOWN else module)
     return found
 
 
@@ -76,6 +84,7 @@ def part_of(module: str) -> str:
 
 
 MODULES = modules()
+KNOWN.update(MODULES)
 GRAPH = {
     name: {m for m in imports_of(name, path) if m in MODULES and m != name}
     for name, path in MODULES.items()

@@ -156,7 +156,7 @@ def test_failing_drawing_creates_no_file(catalog, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("a style went wrong")
 
-    monkeypatch.setattr(render, "_draw_labels", broken)
+    monkeypatch.setattr(render, "draw_labels", broken)
     with pytest.raises(ValueError):
         exporters.write_export(catalog, parse_selection(), "svg", tmp_path / "m.svg", SMALL)
     assert list(tmp_path.iterdir()) == []

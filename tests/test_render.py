@@ -22,6 +22,7 @@ from geoapp import load_catalog, styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, Query, parse_query
 from geoapp.export.formats import export_query
+from geoapp.maps.printed import attribution, decorations, draw, projection
 from geoapp.maps.printed import figure as render
 from geoapp.maps.printed import page as page_module
 from geoapp.maps.printed.page import Page
@@ -101,7 +102,7 @@ def test_a_feature_is_never_coloured_by_a_sector_switched_off():
 
 
 def test_projection_is_a_conic_centred_on_the_view():
-    conversion = render.map_crs(CASPIAN_BBOX).coordinate_operation
+    conversion = projection.map_crs(CASPIAN_BBOX).coordinate_operation
     params = {p.name: p.value for p in conversion.params}
     assert conversion.method_name == "Lambert Conic Conformal (2SP)"
     centre = (CASPIAN_BBOX[0] + CASPIAN_BBOX[2]) / 2
@@ -133,7 +134,7 @@ def test_scale_bar_length_is_true_on_the_ground(catalog, bbox):
     assert all(math.isfinite(v) for v in (lon0, lat0, lon1, lat1))
     _, _, metres = pyproj.Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)
     assert metres / 1000 == pytest.approx(info.scale_km, rel=0.01)
-    assert info.scale_km == render.nice_number(info.scale_km)
+    assert info.scale_km == decorations.nice_number(info.scale_km)
     # A readable bar: between a twentieth and a third of the frame's width.
     assert 0.05 < (x1 - x0) / (info.extent[1] - info.extent[0]) < 0.34
 
@@ -350,11 +351,11 @@ def test_data_date_is_the_catalogs_never_file_times(tmp_path):
     for path in folder.iterdir():
         os.utime(path, (978_307_200, 978_307_200))  # 2001-01-01: must not be "the data date"
     catalog = catalog_of(folder)
-    assert render.data_date(catalog) is None
+    assert attribution.data_date(catalog) is None
     _, info = render.draw_map(catalog, view(), page=SMALL)
     assert "2001" not in info.attribution
     (folder / "build.json").write_text('{"date": "2024-03-05"}')
-    assert render.data_date(catalog_of(folder)) == datetime.date(2024, 3, 5)
+    assert attribution.data_date(catalog_of(folder)) == datetime.date(2024, 3, 5)
 
 
 def test_attribution_names_natural_earth_the_articles_and_the_data_date(catalog):
@@ -362,7 +363,7 @@ def test_attribution_names_natural_earth_the_articles_and_the_data_date(catalog)
     articles = [s["title"] for s in catalog.sources.values() if s.get("kind") == "article"]
     assert "Natural Earth" in info.attribution
     assert any(title in info.attribution for title in articles)
-    assert render.data_date(catalog).isoformat() in info.attribution
+    assert attribution.data_date(catalog).isoformat() in info.attribution
 
 
 def test_only_selected_features_are_drawn(catalog):
@@ -373,7 +374,9 @@ def test_only_selected_features_are_drawn(catalog):
 
 
 def test_warm_exports_reuse_the_projected_basemap(catalog):
-    assert render.projected(catalog, CASPIAN_BBOX) is render.projected(catalog, CASPIAN_BBOX)
+    assert projection.projected(catalog, CASPIAN_BBOX) is projection.projected(
+        catalog, CASPIAN_BBOX
+    )
 
 
 def test_concurrent_renders_give_the_same_image_as_one_alone(catalog):
@@ -394,7 +397,7 @@ def test_concurrent_renders_give_the_same_image_as_one_alone(catalog):
 
 def test_tiles_without_contextily_fail_with_one_line(catalog, monkeypatch):
     monkeypatch.setitem(sys.modules, "contextily", None)  # as when the extra is not installed
-    with pytest.raises(render.TilesError) as exc:
+    with pytest.raises(draw.TilesError) as exc:
         render.draw_map(catalog, parse_selection(), page=SMALL, tiles="osm")
     assert "\n" not in str(exc.value) and "geoapp[tiles]" in str(exc.value)
 

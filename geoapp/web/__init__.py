@@ -9,14 +9,7 @@ with :func:`geoapp.web.http.send_body`. Errors are mapped to HTTP once, in
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-
-from geoapp.data.catalog import Catalog
-
-
-def catalog() -> Catalog:
-    """The current app's catalog (swapped whole by ``geoapp.reload_data``)."""
-    return current_app.extensions["geoapp.catalog"]
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ from geoapp.api.ogc import dumps
 from geoapp.data.query import parse_query
 from geoapp.export.formats import FORMATS
 from geoapp.maps.view import view_answer
-from geoapp.web import catalog
+from geoapp.web.context import catalog
 from geoapp.web.http import cors, send_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")

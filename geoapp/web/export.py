@@ -28,7 +28,7 @@ from geoapp.errors import QueryError
 from geoapp.export.budget import ExportBudget
 from geoapp.export.formats import FORMATS, ExportOptions, check_options, export_bytes, export_query
 from geoapp.maps.printed.page import parse_page, parse_title
-from geoapp.web import catalog as current_catalog
+from geoapp.web.context import catalog as current_catalog
 from geoapp.web.http import send_body
 
 bp = Blueprint("export", __name__)

@@ -10,7 +10,7 @@ from geoapp.cache import BuildOnceCache
 from geoapp.data.query import parse_query
 from geoapp.export.formats import FORMATS
 from geoapp.maps import csp, leaflet
-from geoapp.web import catalog
+from geoapp.web.context import catalog
 from geoapp.web.http import send_body
 
 bp = Blueprint("map", __name__)

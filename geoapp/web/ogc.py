@@ -6,7 +6,8 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.http import unquote_etag
 
 from geoapp.api import ogc, openapi
-from geoapp.web import catalog, security
+from geoapp.web import security
+from geoapp.web.context import catalog
 from geoapp.web.http import cors, send_body
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")

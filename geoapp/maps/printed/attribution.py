@@ -1,0 +1,63 @@
+"""The credits line: Natural Earth, the articles cited, and the date of the data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyproj
+
+from geoapp import styles
+from geoapp.data.catalog import Catalog
+from geoapp.maps.printed.projection import projection_name
+
+
+def data_date(catalog: Catalog) -> date | None:
+    """The date of the data: the newest dated source, else the build's date, else None.
+
+    Only the catalog reads data files: its sources table, then ``build_info``
+    (``geodata/build.json``). File times are no date of the data (a checkout or a
+    copy resets them), so they are never used.
+    """
+    dates = []
+    for source in catalog.sources.values():
+        for key in ("date", "published", "accessed"):
+            dates += _iso_date(source.get(key))
+    if not dates:
+        for key in ("date", "built", "data_date"):
+            dates += _iso_date(catalog.build_info.get(key))
+    return max(dates) if dates else None
+
+
+def _iso_date(value: object) -> list[date]:
+    try:
+        return [date.fromisoformat(str(value or "")[:10])]
+    except ValueError:
+        return []
+
+
+def attribution(
+    catalog: Catalog, shown, tiles: str | None = None, crs: pyproj.CRS | None = None
+) -> str:
+    """Basemap, the articles behind what is shown, the data date and the projection."""
+    cited = dict.fromkeys(
+        s["article"] for props, _ in shown for s in props.get("sources") or () if "article" in s
+    )
+    articles = []
+    for source_id in cited:
+        source = catalog.sources.get(source_id, {})
+        if source.get("kind") != "article":
+            continue
+        publisher = source.get("publisher")
+        title = source.get("title", source_id)
+        articles.append(f"{publisher}, “{title}”" if publisher else f"“{title}”")
+    parts = ["Basemap: Natural Earth (public domain)"]
+    if tiles:
+        parts.append(f"Tiles: {styles.TILE_PROVIDERS[tiles]}")
+    if articles:
+        parts.append("Sources: " + "; ".join(articles))
+    when = data_date(catalog)
+    if when is not None:
+        parts.append(f"Data as of {when.isoformat()}")
+    if crs is not None:
+        parts.append(f"{projection_name(crs)} projection; scale true at the bar")
+    return ". ".join(parts) + "."
