@@ -9,6 +9,7 @@ for its result instead of building it again.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
@@ -58,3 +59,26 @@ class BuildOnceCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class PerOwner(Generic[V]):
+    """One BuildOnceCache per owner object (a catalog), dropped with its owner.
+
+    For values that belong to one loaded data set: a reload makes a new catalog, so
+    its caches start empty and the old ones go with the old catalog.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._caches: weakref.WeakKeyDictionary[object, BuildOnceCache[V]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def of(self, owner: object) -> BuildOnceCache[V]:
+        """The cache of ``owner``, made on first use."""
+        with self._lock:
+            found = self._caches.get(owner)
+            if found is None:
+                found = self._caches[owner] = BuildOnceCache(self.size)
+        return found

@@ -16,11 +16,10 @@ a page over EXPORT_MAX_PIXELS is a 400 naming the maximum.
 from __future__ import annotations
 
 import threading
-import weakref
 
 from flask import Blueprint, current_app, request
 
-from geoapp.cache import BuildOnceCache
+from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import parse_query
 from geoapp.data.schema import SECTORS
@@ -67,16 +66,12 @@ def export(fmt: str):
 
 
 _BUDGET_LOCK = threading.Lock()
-_ANSWERS: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[bytes]] = weakref.WeakKeyDictionary()
+_ANSWERS: PerOwner[bytes] = PerOwner(CACHE_SIZE)
 
 
 def answers(catalog: Catalog) -> BuildOnceCache[bytes]:
     """The export answers kept for ``catalog``: a data reload (a new catalog) starts anew."""
-    with _BUDGET_LOCK:
-        found = _ANSWERS.get(catalog)
-        if found is None:
-            found = _ANSWERS[catalog] = BuildOnceCache(CACHE_SIZE)
-    return found
+    return _ANSWERS.of(catalog)
 
 
 def budget() -> ExportBudget:

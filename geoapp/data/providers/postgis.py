@@ -129,21 +129,7 @@ class PostGISProvider(Provider):
         )
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
-        self._pool = ConnectionPool(
-            url,
-            kwargs={
-                "autocommit": True,
-                "connect_timeout": max(1, round(timeout)),
-                "fallback_application_name": db.APPLICATION_NAME,
-            },
-            min_size=min_size,
-            max_size=max_size,
-            open=False,
-            configure=self._configure,
-            name="geoapp",
-            timeout=timeout,
-            reconnect_timeout=reconnect_timeout,
-        )
+        self._pool = ConnectionPool(url, open=False, **self._pool_options)
         self._pool.open(wait=False)
         try:
             self._current()

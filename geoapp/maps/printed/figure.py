@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 import math
 import textwrap
-import threading
-import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -31,7 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from geoapp import styles
-from geoapp.cache import BuildOnceCache
+from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
 from geoapp.data.schema import SECTORS
@@ -259,20 +257,14 @@ class PngBody:
     info: MapInfo
 
 
-_BODIES_LOCK = threading.Lock()
-_BODIES: weakref.WeakKeyDictionary[Catalog, BuildOnceCache[PngBody]] = weakref.WeakKeyDictionary()
-
 #: Map bodies kept per catalog. One is a few MB at most (a 6000 x 4000 px map is ~1.5 MB).
 BODY_CACHE_SIZE = 16
+_BODIES: PerOwner[PngBody] = PerOwner(BODY_CACHE_SIZE)
 
 
 def png_bodies(catalog: Catalog) -> BuildOnceCache[PngBody]:
     """The cache of PNG map bodies of ``catalog`` (per catalog: a reload starts anew)."""
-    with _BODIES_LOCK:
-        bodies = _BODIES.get(catalog)
-        if bodies is None:
-            bodies = _BODIES[catalog] = BuildOnceCache(BODY_CACHE_SIZE)
-    return bodies
+    return _BODIES.of(catalog)
 
 
 def render_png(
