@@ -110,3 +110,12 @@ def test_sectors_match_all_keeps_only_features_with_every_sector():
     query = Query(sectors=("energy", "trade"), sectors_match="all")
     assert query.matches(both, layer) and not query.matches(one, layer)
     assert Query(sectors=("energy", "trade")).matches(one, layer)
+
+
+def test_a_nul_in_any_value_is_a_400_and_in_an_id_a_404_on_every_provider(client):
+    """Found by the fuzz test on PostGIS, which refuses NUL in text: one answer everywhere."""
+    for url in ("/api/layers/ports?q=a%00b", "/ogc/collections/ports/items?name=%00", "/?q=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "NUL" in response.get_data(as_text=True)
+    assert client.get("/ogc/collections/ports/items/port%00").status_code == 404

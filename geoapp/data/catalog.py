@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from geoapp.cache import BuildOnceCache
 from geoapp.data.providers import LayerInfo, Provider, Result
 from geoapp.data.query import Query
+from geoapp.data.schema import ID_RE
 
 V = TypeVar("V")
 
@@ -69,7 +70,13 @@ class Catalog:
         return self.provider.query(query, layer, limit=limit, offset=offset)
 
     def get(self, feature_id: str) -> dict | None:
-        """One feature by id, from any layer; None when there is none."""
+        """One feature by id, from any layer; None when there is none.
+
+        Ids follow one pattern (validated): anything else names no feature and never
+        reaches a provider (a NUL, say, which PostgreSQL refuses).
+        """
+        if not ID_RE.fullmatch(feature_id):
+            return None
         return self.provider.get(feature_id)
 
     # -- derived values, per data version --------------------------------------------------

@@ -564,6 +564,9 @@ def parse_query(
     fields: dict[str, Any] = {}
     where: list[tuple[str, str]] = []
     for name, raw in args.items():
+        if "\x00" in raw:
+            # No text anywhere holds a NUL, and PostgreSQL refuses one: say so here, once.
+            raise QueryError(name, raw.replace("\x00", "\\0"), "text without NUL characters")
         if name in options:
             continue
         if name in fields_of_layer and name not in FACES[face]:
