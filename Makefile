@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
+	$(BIN)/python bench/providers_wrk.py --setup
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
 
