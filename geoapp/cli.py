@@ -227,7 +227,7 @@ def export(
     from geoapp.data.query import parse_query
     from geoapp.errors import BackendError, DataError, QueryError
     from geoapp.export import formats as exporters
-    from geoapp.maps.printed import figure as render
+    from geoapp.maps.printed.draw import TilesError
     from geoapp.maps.printed.page import parse_page, parse_title
 
     config = _settings()
@@ -286,7 +286,7 @@ def export(
         options = exporters.ExportOptions(page=page, title=job_title, tiles=tiles)
         try:
             return exporters.write_export(catalog, sel, fmt, path, options)
-        except render.TilesError as exc:
+        except TilesError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
