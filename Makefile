@@ -5,19 +5,25 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
+# What running needs (the package), and what testing adds (the test extra).
+RUN_STAMP := $(VENV)/.installed-run
 OGCTESTS := .venv-ogctests/.installed
 CODE   := geoapp tests tools $(wildcard bench)
 
 .PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-## Set up, then serve the map on http://$(HOST):$(PORT)/
-run: $(STAMP)
+## Set up only what running needs, then serve the map on http://$(HOST):$(PORT)/
+run: $(RUN_STAMP)
 	@echo "geoapp: open http://$(HOST):$(PORT)/"
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
@@ -57,7 +63,7 @@ validate: $(STAMP)
 ## Production: nginx on $(HOST):$(PORT) in front of gunicorn (geoapp.deploy.gunicorn: 2 gthread
 ## workers of 4 threads, data loaded once) on a unix socket in run/. Ctrl-C stops both;
 ## `geoapp reload` loads changed data. Needs Debian's nginx (docs/deploy.md).
-serve-prod: $(STAMP)
+serve-prod: $(RUN_STAMP)
 	$(BIN)/python -m geoapp.deploy --host $(HOST) --port $(PORT)
 
 ## Rebuild geodata/ from Natural Earth (npm) and geodata/src/*.toml.
