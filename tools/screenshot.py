@@ -28,7 +28,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url + "/")
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-        page.click(".id-port-aktau")
+        # The port's expansion project sits on it (issue 11): open the port by its id.
+        page.evaluate("geoapp.reveal(geoapp.byId.get('port-aktau'))")
         page.wait_for_selector(".leaflet-popup", timeout=10_000)
         page.wait_for_timeout(800)  # let the popup's pan settle
         page.screenshot(path=str(out))
