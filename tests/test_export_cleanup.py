@@ -10,26 +10,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from geoapp import create_app
-from geoapp.cli import main
 from geoapp.export import formats as exporters
 from tests.factories import make_feature, write_data_dir
-
-GEOAPP = Path(sys.executable).with_name("geoapp")
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(["export", *args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.test_export_cli import GEOAPP, run
 
 
 def dead_pid() -> int:
