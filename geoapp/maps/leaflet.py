@@ -304,13 +304,20 @@ def render_page(
         assets_inline=assets.standalone_assets() if standalone else "",
         own_css=[static_url(n) for n in assets.OWN_CSS] if static_url else [],
         own_js=[static_url(n) for n in assets.OWN_JS] if static_url else [],
-        settings=page_settings(
-            catalog,
-            standalone=standalone,
-            layers=query.layers,
-            layer_url=layer_url,
-            view_url=view_url,
-        ),
+        settings={
+            **page_settings(
+                catalog,
+                standalone=standalone,
+                layers=query.layers,
+                layer_url=layer_url,
+                view_url=view_url,
+            ),
+            # The link's filters that have no toggle on the page (status, country, time,
+            # text): the script sends them with the toggles, so the link's view is kept.
+            "filters": query.replace(
+                layers=Query().layers, sectors=None, centre=None, zoom=None, feature=None
+            ).canonical(),
+        },
         data=data,
         sectors=[
             {

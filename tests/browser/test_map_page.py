@@ -321,3 +321,27 @@ def test_a_tooltip_shows_a_name_as_text_never_as_markup(watched_page, pair_serve
     tooltip.wait_for(timeout=5_000)
     assert tooltip.inner_text() == PAIR_NAME
     assert tooltip.locator("b, i").count() == 0
+
+
+def test_a_link_with_filters_without_toggles_keeps_them(watched_page, live_server, catalog):
+    """``/?status=proposed&layers=pipelines`` draws exactly the proposed pipelines, and the
+    filter survives a toggle and stays in the address."""
+    page, _ = watched_page
+    open_map(page, live_server + "/?status=proposed&layers=pipelines")
+    expected = {
+        f["properties"]["id"]
+        for f in features(catalog, "pipelines")
+        if f["properties"]["status"] == "proposed"
+    }
+    assert expected, "the data should have proposed pipelines"
+
+    def drawn() -> set[str]:
+        return {
+            next(c[3:] for c in classes if c.startswith("id-"))
+            for classes in classes_of(page, ".feature")
+        }
+
+    assert drawn() == expected
+    toggle(page, "sector", "trade", False)
+    assert drawn() <= expected
+    assert query_of(page)["status"] == ["proposed"]

@@ -6,9 +6,10 @@
 (function (geoapp) {
   const SVG = "http://www.w3.org/2000/svg";
 
-  /** The toggles as query parameters, in the page's (vocabulary) order. */
+  /** The toggles as query parameters, in the page's (vocabulary) order, with the link's
+   * other filters (the server's canonical text, carried as it came). */
   geoapp.stateQuery = function () {
-    const params = new URLSearchParams();
+    const params = new URLSearchParams(geoapp.settings().filters || "");
     for (const name of ["sectors", "layers"]) {
       const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
       params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
