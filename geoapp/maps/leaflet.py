@@ -267,9 +267,10 @@ def render_page(
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
     A served page fetches its layers from ``layer_url(layer)``, asks ``view_url``
-    what shows and offers ``exports`` (format -> (label, URL)) in its Export menu; a standalone page carries the features the query keeps (and the
-    basemap) and its one view answer in a JSON data block. Either way the data
-    reaches the page only through ``tojson``.
+    what shows and offers ``exports`` (format -> (label, URL)) in its Export menu;
+    a standalone page carries the features the query keeps (and the basemap) and
+    its one view answer in a JSON data block. Either way the data reaches the page
+    only through ``tojson``.
     """
     standalone = layer_url is None
     m = build_map(
