@@ -119,3 +119,18 @@ def test_a_nul_in_any_value_is_a_400_and_in_an_id_a_404_on_every_provider(client
         assert response.status_code == 400, url
         assert "NUL" in response.get_data(as_text=True)
     assert client.get("/ogc/collections/ports/items/port%00").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "tags", ["utm_source=newsletter", "fbclid=IwAR0x", "gclid=abc&utm_medium=mail", "_ga=1.2"]
+)
+def test_tracking_tags_of_a_forwarded_link_are_ignored(client, tags):
+    plain = client.get("/?sectors=energy")
+    tagged = client.get(f"/?sectors=energy&{tags}")
+    assert tagged.status_code == 200 and tagged.data == plain.data
+    assert client.get(f"/api/view?sectors=energy&{tags}").status_code == 200
+
+
+def test_other_unknown_parameters_keep_their_400(client):
+    assert client.get("/?colour=red").status_code == 400
+    assert client.get("/?utm=1").status_code == 400  # not a tracking tag: utm_ is

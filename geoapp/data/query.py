@@ -417,6 +417,16 @@ def _is_iso_date(raw: str) -> bool:
         return False
 
 
+#: Parameters that links pick up on their way (mail, social media, analytics): never a
+#: filter, so every face ignores them silently instead of refusing the link.
+TRACKING = re.compile(r"utm_[a-z_]*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_.*")
+
+
+def is_tracking(name: str) -> bool:
+    """Whether a parameter is a tracking tag a link picked up (``utm_*``, ``fbclid``, ``_*``)."""
+    return bool(TRACKING.fullmatch(name))
+
+
 def check_parameters(args: Iterable[str], allowed: Sequence[str]) -> None:
     """Raise QueryError naming the first parameter not in ``allowed`` (sorted, for stable
     messages): every face refuses what it would otherwise silently ignore."""
@@ -555,6 +565,7 @@ def parse_query(
     >>> parse_query({"sectors": "trade,energy"}, "map").sectors
     ('energy', 'trade')
     """
+    args = {name: raw for name, raw in args.items() if not is_tracking(name)}
     allowed = list(FACES[face])
     fields_of_layer: Mapping[str, str] = {}
     if face == "ogc" and layer is not None:
