@@ -91,15 +91,16 @@ def reload_data(app: Flask) -> Catalog:
     ``geoapp.deploy.gunicorn``): the new catalog is opened and validated aside, so
     data that does not validate raises DataError and the app keeps what it serves.
     Every cache built on the data is keyed by the data version or held by the
-    catalog, so nothing derived from the old data outlives the swap.
+    catalog, so nothing derived from the old data is served after the swap.
     """
     from geoapp.web.http import GZIPPED
 
     catalog = load_catalog(app.config)
     old = app.extensions.get("geoapp.catalog")
     app.extensions["geoapp.catalog"] = catalog
+    # Pages and gzipped bodies are keyed by the data version and by digest, so none can be
+    # served stale: dropping them only hands the old data's memory back at once.
     app.extensions.pop("geoapp.pages", None)
-    app.extensions.pop("geoapp.exports", None)
     GZIPPED.clear()
     if old is not None and old.provider is not catalog.provider:
         old.provider.close()

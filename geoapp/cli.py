@@ -430,17 +430,9 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
     info, and bumps the data version: servers on the database see it at their next
     request. A failure leaves the database as it was.
     """
-    from geoapp.data.providers.base import BackendError
-    from geoapp.errors import DataError
-
     url = _require_url(database_url)
     database = _database()
-    try:
-        report = database.load(url, data_dir)
-    except DataError as exc:
-        _data_problems(exc)
-    except BackendError as exc:
-        _unusable(exc)
+    report = _on_database(lambda: database.load(url, data_dir))
     total = sum(report.counts.values())
     click.echo(
         f"geoapp: loaded {total} features in {len(report.counts)} layers from {data_dir} into "
@@ -449,22 +441,26 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
     )
 
 
+def _on_database(work):
+    """Run a db command's work: data problems are exit 1, an unusable database exit 3."""
+    from geoapp.errors import BackendError, DataError
+
+    try:
+        return work()
+    except DataError as exc:
+        _data_problems(exc)
+    except BackendError as exc:
+        _unusable(exc)
+
+
 @db.command("check")
 @_database_url
 @_db_data_dir
 def db_check(database_url: str | None, data_dir: Path) -> None:
     """Compare the database with DATA_DIR; print each difference as LAYER: FEATURE-ID: what."""
-    from geoapp.data.providers.base import BackendError
-    from geoapp.errors import DataError
-
     url = _require_url(database_url)
     database = _database()
-    try:
-        problems = database.check(url, data_dir)
-    except DataError as exc:
-        _data_problems(exc)
-    except BackendError as exc:
-        _unusable(exc)
+    problems = _on_database(lambda: database.check(url, data_dir))
     for problem in problems:
         click.echo(str(problem))
     if problems:
