@@ -14,6 +14,7 @@ import click
 
 from geoapp import styles
 from geoapp.config import BOOLEANS, DEFAULTS, ConfigError, check, from_environment
+from geoapp.maps.printed.page import PRESETS
 
 
 class DefaultGroup(click.Group):
@@ -181,6 +182,11 @@ EACH = ("sector", "layer")
     "--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]]."
 )
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS)),
+    help="A named page: paper at 300 dpi, or a slide or a post in pixels.",
+)
 @click.option("--size", help="Image size WIDTHxHEIGHT in pixels, e.g. 1600x1000.")
 @click.option("--width", type=float, help="Image width in inches [default: 10].")
 @click.option("--height", type=float, help="Image height in inches [default: 7].")
@@ -209,6 +215,7 @@ def export(
     country: str | None,
     from_: str | None,
     to: str | None,
+    preset: str | None,
     size: str | None,
     width: float | None,
     height: float | None,
@@ -241,14 +248,16 @@ def export(
         title = parse_title(title)  # empty means the default title, as on the web
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="--title") from None
-    given = {"title": title, "size": size, "width": width, "height": height, "dpi": dpi,
-             "tiles": tiles}  # fmt: skip
+    given = {"title": title, "preset": preset, "size": size, "width": width, "height": height,
+             "dpi": dpi, "tiles": tiles}  # fmt: skip
     try:
         exporters.check_options(fmt, [k for k, v in given.items() if v is not None], "--")
     except exporters.OptionError as exc:
         raise click.UsageError(str(exc)) from None
     if size is not None and (width is not None or height is not None):
         raise click.UsageError("give --size (pixels) or --width/--height (inches), not both")
+    if preset is not None and (size is not None or width is not None or height is not None):
+        raise click.UsageError("give --preset or a size (--size, --width/--height), not both")
     try:
         # The same parser as /export.<fmt> and the map page: the same values, the same messages.
         given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
@@ -256,7 +265,9 @@ def export(
         selection = exporters.export_query(
             parse_query({k: v for k, v in given_query.items() if v is not None}, "export")
         )
-        page = parse_page(size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"])
+        page = parse_page(
+            size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"], preset=preset
+        )
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
 

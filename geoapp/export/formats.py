@@ -88,6 +88,7 @@ class ExportOptions:
 OPTION_FAMILIES: dict[str, tuple[str, ...]] = {
     "title": ("image", "html"),
     "size": ("image",),
+    "preset": ("image",),
     "width": ("image",),
     "height": ("image",),
     "dpi": ("image",),

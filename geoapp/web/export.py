@@ -33,7 +33,7 @@ from geoapp.web.http import send_body
 bp = Blueprint("export", __name__)
 
 #: The export's own options; everything else is the map's query (geoapp.data.query).
-OPTIONS = ("title", "size")
+OPTIONS = ("title", "size", "preset")
 CACHE_SIZE = 16
 
 
@@ -47,7 +47,11 @@ def export(fmt: str):
     # Empty values count as absent, as in a form submitted with blank fields.
     check_options(fmt, [name for name in OPTIONS if (args.get(name) or "").strip()])
     title = parse_title(args.get("title"))
-    page = parse_page(args.get("size"), max_area=current_app.config["EXPORT_MAX_PIXELS"])
+    page = parse_page(
+        args.get("size"),
+        max_area=current_app.config["EXPORT_MAX_PIXELS"],
+        preset=args.get("preset"),
+    )
     options = ExportOptions(page=page, title=title)
     catalog = current_catalog()
 

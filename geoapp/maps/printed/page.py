@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geoapp.errors import QueryError
 
@@ -49,10 +49,18 @@ class Page:
     width: float = 10.0
     height: float = 7.0
     dpi: float = DEFAULT_DPI
+    #: Every type size on the page is multiplied by this (a slide is read from afar).
+    type_scale: float = 1.0
 
     @classmethod
-    def from_pixels(cls, width: int, height: int, dpi: float = DEFAULT_DPI) -> Page:
-        return cls(width / dpi, height / dpi, dpi)
+    def from_pixels(
+        cls, width: int, height: int, dpi: float = DEFAULT_DPI, type_scale: float = 1.0
+    ) -> Page:
+        return cls(width / dpi, height / dpi, dpi, type_scale)
+
+    def pt(self, size: float) -> float:
+        """A type size in points on this page."""
+        return size * self.type_scale
 
     @property
     def pixels(self) -> tuple[int, int]:
@@ -88,12 +96,35 @@ def parse_size(raw: str | None) -> tuple[int, int] | None:
     return int(match[1]), int(match[2])
 
 
+#: Named pages for reports, slides and posts: (width, height, unit, dpi, type scale).
+#: Paper is in inches at 300 dpi (print); screens are in pixels, at a dpi that makes the
+#: type read at the size they are shown (a slide from across a room, a post on a phone).
+PRESETS: dict[str, Page] = {
+    "a4-landscape": Page(11.69, 8.27, 300.0),
+    "a4-portrait": Page(8.27, 11.69, 300.0),
+    "letter-landscape": Page(11.0, 8.5, 300.0),
+    "slide-16x9": Page.from_pixels(1920, 1080, dpi=144.0, type_scale=1.35),
+    "social-1200x675": Page.from_pixels(1200, 675, dpi=100.0, type_scale=1.5),
+}
+
+
+def parse_preset(raw: str | None) -> Page | None:
+    """The page a preset names (``a4-landscape``), or None when absent or blank."""
+    if raw is None or not raw.strip():
+        return None
+    page = PRESETS.get(raw.strip())
+    if page is None:
+        raise QueryError("preset", raw, list(PRESETS))
+    return page
+
+
 def parse_page(
     size: str | None = None,
     width: float | None = None,
     height: float | None = None,
     dpi: float | None = None,
     max_area: int = DEFAULT_MAX_AREA,
+    preset: str | None = None,
 ) -> Page:
     """The page of an image export from pixels (``size``) or inches, at ``dpi``.
 
@@ -111,8 +142,19 @@ def parse_page(
     Examples
     --------
     >>> parse_page("600x400")
-    Page(width=6.0, height=4.0, dpi=100.0)
+    Page(width=6.0, height=4.0, dpi=100.0, type_scale=1.0)
+
+    A ``preset`` names the page (:data:`PRESETS`); it takes no size, but a ``dpi``
+    redraws it at another resolution (the type keeps its size in points).
     """
+    named = parse_preset(preset)
+    if named is not None:
+        if size or width is not None or height is not None:
+            raise QueryError("preset", preset, "a preset or a size, not both")
+        page = named if dpi is None else replace(named, dpi=dpi)
+        if not page.fits(max_area):
+            raise QueryError("dpi", f"{dpi:g}", page_hint(max_area))
+        return page
     pixels = parse_size(size)
     if pixels is not None:
         value = size if dpi is None else f"{size} at {dpi:g} dpi"
