@@ -271,6 +271,21 @@ def _symbol_label(layer: str) -> str:
     )
 
 
+#: Order in which point labels claim room on a map (web and print): the places the
+#: articles are about first.
+LABEL_PRIORITY = ("ports", "naval_bases", "borders", "corridors", "programmes", "events")
+
+
+def layer_noun(layer: str) -> str:
+    """What one point of ``layer`` is, in running text: ``port``, ``border crossing``."""
+    return _symbol_label(layer).lower() if layer in LAYER_SYMBOLS else LAYERS[layer].title.lower()
+
+
+def plural(noun: str) -> str:
+    """``port`` -> ``ports``, ``border crossing`` -> ``border crossings``."""
+    return noun + "es" if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"
+
+
 def style_table() -> dict:
     """Every style rule as plain JSON, for the browser (one source of truth)."""
     return {
@@ -285,4 +300,5 @@ def style_table() -> dict:
         "layers": {k: {"title": v.title, "thematic": v.thematic} for k, v in LAYERS.items()},
         "basemap": BASEMAP_STYLE,
         "point_radius": POINT_RADIUS,
+        "label_priority": LABEL_PRIORITY,
     }

@@ -101,6 +101,35 @@ class Query:
         """The sectors switched on: all of them when the query does not filter sectors."""
         return tuple(SECTORS) if self.sectors is None else self.sectors
 
+    def describe(self) -> list[str]:
+        """The filters in words, for a caption: ``["Energy", "Proposed", "2024–2027"]``.
+
+        Only what narrows the map is named: all sectors, every thematic layer or no
+        time limit say nothing. The view (box, centre, zoom) is not a filter.
+        """
+        parts: list[str] = []
+        if self.sectors is not None and set(self.sectors) != set(SECTORS):
+            joiner = " and " if self.sectors_match == "all" else ", "
+            parts.append(joiner.join(SECTORS[s] for s in self.sectors) or "No sector")
+        if set(self.layers) != set(THEMATIC_LAYERS):
+            parts.append(", ".join(LAYERS[layer].title for layer in self.layers) or "No layer")
+        if self.statuses is not None:
+            parts.append(", ".join(STATUSES[s].lower() for s in self.statuses) or "no status")
+        if self.countries is not None:
+            parts.append(", ".join(COUNTRIES.get(c, c) for c in self.countries))
+        if self.time is not None:
+            start, end = (d.isoformat() if d else None for d in self.time)
+            if start and end:
+                parts.append(_years(start, end))
+            elif start or end:
+                parts.append(f"from {start}" if start else f"until {end}")
+        if self.completed_by is not None:
+            parts.append(f"due by {self.completed_by.isoformat()}")
+        if self.text:
+            parts.append(f"“{self.text}”")
+        parts += [f"{name} = {value}" for name, value in self.where]
+        return parts
+
     def matches(self, props: Mapping[str, Any], layer: Layer) -> bool:
         """Whether a feature of ``layer`` with these properties passes every filter.
 
@@ -545,6 +574,14 @@ FACES: dict[str, tuple[str, ...]] = {
     # /ogc/collections/<id>/items: OGC names; queryable properties are added per layer.
     "ogc": ("bbox", "datetime"),
 }
+
+
+def _years(start: str, end: str) -> str:
+    """``2024–2027`` for whole years, ``2012`` for one, else the two dates."""
+    if start.endswith("-01-01") and end.endswith("-12-31"):
+        first, last = start[:4], end[:4]
+        return first if first == last else f"{first}–{last}"
+    return start if start == end else f"{start}–{end}"
 
 
 def parse_query(

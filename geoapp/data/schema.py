@@ -211,6 +211,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("id", "str", True, "Stable id, unique across layers (lowercase, digits, hyphens)."),
     Field("name", "str", True, "Display name."),
+    Field("place", "str", False, "Town or site a point is at: names a stack of points on the map."),
     Field("layer", "str", True, "The layer id; equals the file it is in."),
     Field("sector", "str", True, "Primary sector: energy, security or trade."),
     Field("sectors", "list[str]", True, "Every sector that applies; includes `sector`."),

@@ -38,7 +38,7 @@ def _iso_date(value: object) -> list[date]:
 def attribution(
     catalog: Catalog, shown, tiles: str | None = None, crs: pyproj.CRS | None = None
 ) -> str:
-    """Basemap, the articles behind what is shown, the data date and the projection."""
+    """Basemap, the articles behind what is shown, the data date, the projection, the tool."""
     cited = dict.fromkeys(
         s["article"] for props, _ in shown for s in props.get("sources") or () if "article" in s
     )
@@ -60,4 +60,5 @@ def attribution(
         parts.append(f"Data as of {when.isoformat()}")
     if crs is not None:
         parts.append(f"{projection_name(crs)} projection; scale true at the bar")
+    parts.append("Made with geoapp")
     return ". ".join(parts) + "."

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib import patheffects
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
 from geoapp.maps.printed.projection import MapInfo, Projected, ground_m, lonlat
+from geoapp.maps.printed.text import halo_for
 
 
 def _inward(extent, fx: float, fy: float, fits) -> tuple[float, float]:
@@ -74,11 +74,13 @@ def _north_geometry(proj: Projected, extent, side: str) -> tuple[float, float, f
     return x, y, ux, uy
 
 
-def decoration_boxes(ax, proj: Projected, info: MapInfo, scale_side: str, north_side: str):
+def decoration_boxes(
+    ax, proj: Projected, info: MapInfo, scale_side: str, north_side: str, type_scale: float = 1.0
+):
     """Display extents the scale bar and north arrow will take (with their texts)."""
     xmin, xmax, ymin, ymax = info.extent
     height = ymax - ymin
-    pt = ax.figure.dpi / 72
+    pt = ax.figure.dpi / 72 * type_scale
     x0, x1, y, _ = _scale_bar_geometry(proj, info.extent, scale_side)
     (bx0, by0), (bx1, by1) = ax.transData.transform([(x0, y), (x1, y + 0.021 * height)])
     scale = Bbox([[bx0 - 16 * pt, by0 - 4], [bx1 + 16 * pt, by1 + 10 * pt + 4]])
@@ -99,7 +101,9 @@ def nice_number(value: float) -> float:
     return 10**exponent
 
 
-def draw_scale_bar(ax, proj: Projected, info: MapInfo, side: str = "right") -> Bbox:
+def draw_scale_bar(
+    ax, proj: Projected, info: MapInfo, side: str = "right", type_scale: float = 1.0
+) -> Bbox:
     """A bar whose ends are its length in km apart on the ground (see _scale_bar_geometry)."""
     height = info.extent[3] - info.extent[2]
     x0, x1, y, km = _scale_bar_geometry(proj, info.extent, side)
@@ -117,12 +121,13 @@ def draw_scale_bar(ax, proj: Projected, info: MapInfo, side: str = "right") -> B
                 zorder=11,
             )
         )
-    halo = [patheffects.withStroke(linewidth=2, foreground="white")]
     texts = [
-        ax.text(x, y + bar_h * 1.6, s, ha="center", va="bottom", fontsize=6.5, zorder=11,
-                path_effects=halo, parse_math=False)
+        ax.text(x, y + bar_h * 1.6, s, ha="center", va="bottom", fontsize=6.5 * type_scale,
+                zorder=11, parse_math=False)
         for x, s in ((x0, "0"), (x0 + length / 2, f"{km / 2:g}"), (x1, f"{km:g} km"))
     ]  # fmt: skip
+    for text in texts:
+        halo_for(text, 2 * type_scale)
     info.scale_km = km
     info.scale_ends = ((x0, y), (x1, y))
     renderer = ax.figure.canvas.get_renderer()
@@ -131,7 +136,9 @@ def draw_scale_bar(ax, proj: Projected, info: MapInfo, side: str = "right") -> B
     return Bbox.union([*boxes, Bbox(bar)]).padded(4)
 
 
-def draw_north_arrow(ax, proj: Projected, info: MapInfo, side: str = "right") -> Bbox:
+def draw_north_arrow(
+    ax, proj: Projected, info: MapInfo, side: str = "right", type_scale: float = 1.0
+) -> Bbox:
     """An arrow to true north at its own place (meridians converge in a conic)."""
     height = info.extent[3] - info.extent[2]
     x, y, ux, uy = _north_geometry(proj, info.extent, side)
@@ -153,12 +160,12 @@ def draw_north_arrow(ax, proj: Projected, info: MapInfo, side: str = "right") ->
         "N",
         ha="center",
         va="bottom",
-        fontsize=9,
+        fontsize=9 * type_scale,
         fontweight="bold",
         zorder=11,
-        path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
         parse_math=False,
     )
+    halo_for(label, 2 * type_scale)
     renderer = ax.figure.canvas.get_renderer()
     arrow = Bbox(ax.transData.transform([(x, y), tip]))
     return Bbox.union([arrow, label.get_window_extent(renderer)]).padded(6)

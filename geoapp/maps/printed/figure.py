@@ -32,7 +32,6 @@ from geoapp import styles
 from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
-from geoapp.data.schema import SECTORS
 from geoapp.maps.printed import png
 from geoapp.maps.printed.attribution import attribution
 from geoapp.maps.printed.decorations import draw_north_arrow, draw_scale_bar
@@ -80,19 +79,27 @@ def draw_map(
     (the scale bar and north arrow take the other side), or else a band below the
     frame, which is then made shorter and refitted to the view.
 
+    Everything is placed in coordinates that do not depend on the output's dpi (the
+    map's CRS, offsets in points, fractions of the page or frame), measured once on
+    this figure's Agg canvas: a PDF or SVG saved from it (at 72 dpi) has every label
+    where the PNG has it.
+
     With ``title_band`` (inches), no title is drawn and that band is left blank at
     the top: the PNG writer draws titles apart (:func:`render_png`).
+
+    Measured and drawn with :data:`geoapp.maps.printed.text.PRINT_RC`, set on import.
     """
     proj = projected(catalog, selection.bbox)
+    scale = page.type_scale
     fig = Figure(figsize=(page.width, page.height), dpi=page.dpi)
     FigureCanvasAgg(fig)
     if title_band is None:
-        label, band = _fit_title(fig, printable(title or default_title(selection), weight="bold"))
-        label.set_y(1 - band / page.height / 2)
+        heading, band = _fit_title(fig, heading_of(selection, title), scale)
+        _place_heading(heading, band, page.height)
     else:
         band = title_band
     top = 1 - band / page.height
-    bottom = ATTRIBUTION_BAND / page.height
+    bottom = ATTRIBUTION_BAND * scale / page.height
     ax = fig.add_axes((0.015, bottom, 0.97, top - bottom))
     ax.set_facecolor(styles.BASEMAP_STYLE["water"])
     ax.set_xticks([])
@@ -101,13 +108,13 @@ def draw_map(
     handles = legend_handles(shown, selection)
     legend_box = None
     if handles:
-        info.legend_loc, legend_box = legend_in_frame(ax, proj, info, shown, handles)
+        info.legend_loc, legend_box = legend_in_frame(ax, proj, info, shown, handles, scale)
         if info.legend_loc is None:  # no corner is free: a band below the frame
-            band, ncols = legend_band(ax, handles)
-            ax.set_position((0.015, bottom + band, 0.97, top - bottom - band))
+            legend_h, ncols = legend_band(ax, handles, scale)
+            ax.set_position((0.015, bottom + legend_h, 0.97, top - bottom - legend_h))
             info, shown = _fit_frame(ax, catalog, selection, proj)
             handles = legend_handles(shown, selection)
-            legend = make_legend(ax, handles, ncols, "upper center")
+            legend = make_legend(ax, handles, ncols, "upper center", scale)
             legend.set_bbox_to_anchor((0.5, 0.0), transform=ax.transAxes)
             info.legend_loc = "below"
 
@@ -118,58 +125,100 @@ def draw_map(
         draw_feature(ax, props, geom, selection.shown_sectors)
         info.feature_ids.append(props["id"])
     scale_side, north_side = decoration_sides(info.legend_loc)
-    scale_box = draw_scale_bar(ax, proj, info, scale_side)
-    north_box = draw_north_arrow(ax, proj, info, north_side)
+    scale_box = draw_scale_bar(ax, proj, info, scale_side, scale)
+    north_box = draw_north_arrow(ax, proj, info, north_side, scale)
     obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
-    draw_labels(ax, proj, shown, info, obstacles)
+    draw_labels(ax, proj, shown, info, obstacles, scale)
 
     info.attribution = attribution(catalog, shown, tiles, proj.crs)
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
-    lines = textwrap.wrap(info.attribution, width=int(page.width * 72 * 0.95 / 3.4))
+    lines = textwrap.wrap(info.attribution, width=int(page.width * 72 * 0.95 / (3.4 * scale)))
     fig.text(
         0.015,
-        0.2 / page.height,
+        0.2 * scale / page.height,
         printable("\n".join(lines[:3])),
         ha="left",
         va="center",
-        fontsize=6,
+        fontsize=6 * scale,
         color="#333333",
         parse_math=False,
     )
     return fig, info
 
 
-#: Inches at the foot of the page for the source line.
+#: Inches at the foot of the page for the source line (times the page's type scale).
 ATTRIBUTION_BAND = 0.42
 
 #: Title font size in points, and the smallest it shrinks to before wrapping onto two lines.
 TITLE_SIZE, MIN_TITLE_SIZE = 13.0, 9.0
+#: The subtitle (the filters in words) under the title.
+SUBTITLE_SIZE = 8.5
 
 
-def _fit_title(fig: Figure, text: str):
-    """Draw the title so that it fits the page's width; return it and its band in inches.
+@dataclass(frozen=True)
+class Heading:
+    """The title and, when the map is filtered, a subtitle naming the filters."""
 
-    The band depends on the page's width and dpi only, not its height.
+    title: str
+    subtitle: str = ""
+
+
+def heading_of(selection: Query, title: str | None = None) -> Heading:
+    """The heading of a map: the given (or default) title, and the filters in words."""
+    return Heading(
+        printable(title or default_title(selection), weight="bold"),
+        printable(" · ".join(selection.describe())),
+    )
+
+
+def _fit_title(fig: Figure, heading: Heading, scale: float = 1.0):
+    """Draw the heading so that it fits the page's width; return its texts and band in inches.
+
+    The band depends on the page's width, dpi and type scale only, not its height.
 
     A long title shrinks to MIN_TITLE_SIZE, then wraps onto two lines; what still
-    does not fit ends in an ellipsis. Measured once or twice: each measure is ~1 ms.
+    does not fit ends in an ellipsis. The subtitle goes on one line under it (shrunk,
+    then cut with an ellipsis). Measured once or twice: each measure is ~1 ms.
     """
     renderer = fig.canvas.get_renderer()
     room = 0.96 * fig.bbox.width
-    label = fig.text(0.5, 1.0, text, ha="center", va="center", fontsize=TITLE_SIZE,
-                     fontweight="bold", parse_math=False)  # fmt: skip
+    label = fig.text(0.5, 1.0, heading.title, ha="center", va="center",
+                     fontsize=TITLE_SIZE * scale, fontweight="bold", parse_math=False)  # fmt: skip
     width = label.get_window_extent(renderer).width
     if width > room:
-        label.set_fontsize(max(MIN_TITLE_SIZE, TITLE_SIZE * room / width * 0.98))
+        label.set_fontsize(max(MIN_TITLE_SIZE, TITLE_SIZE * room / width * 0.98) * scale)
         width = label.get_window_extent(renderer).width
-        chars = len(text)
+        chars = len(heading.title)
         while width > room and chars > 8:
             chars = int(chars * min(0.95, 2 * room / width))
-            lines = textwrap.wrap(text, chars, max_lines=2, placeholder=" …")
+            lines = textwrap.wrap(heading.title, chars, max_lines=2, placeholder=" …")
             label.set_text("\n".join(lines))
             width = label.get_window_extent(renderer).width
     height = label.get_window_extent(renderer).height / fig.dpi
-    return label, max(0.55, height + 0.25)
+    texts = [label]
+    if heading.subtitle:
+        sub = fig.text(0.5, 1.0, heading.subtitle, ha="center", va="center",
+                       fontsize=SUBTITLE_SIZE * scale, color="#333333", parse_math=False)  # fmt: skip
+        text = heading.subtitle
+        while sub.get_window_extent(renderer).width > room and len(text) > 8:
+            text = text[: int(len(text) * 0.9)].rstrip() + "…"
+            sub.set_text(text)
+            text = text[:-1]
+        height += sub.get_window_extent(renderer).height / fig.dpi + 0.04 * scale
+        texts.append(sub)
+    return texts, max(0.55 * scale, height + 0.25 * scale)
+
+
+def _place_heading(texts, band: float, height: float) -> None:
+    """Centre the title (and the subtitle under it) in the band at the top of a page ``height`` in."""
+    fig = texts[0].figure
+    renderer = fig.canvas.get_renderer()
+    heights = [t.get_window_extent(renderer).height / fig.dpi for t in texts]
+    gap = 0.04 * (len(texts) - 1)
+    y = 1 - (band - sum(heights) - gap) / 2 / height  # the heading's top, as a page fraction
+    for text, h in zip(texts, heights, strict=True):
+        text.set_y(y - h / 2 / height)
+        y -= (h + 0.04) / height
 
 
 def _fit_frame(
@@ -283,8 +332,7 @@ def render_png(
     is cached by (selection, page, band) and a new title costs its strip alone: a
     title cannot defeat the cache. ``guard`` is entered to draw a body, only.
     """
-    text = printable(title or default_title(selection), weight="bold")
-    strip, band = _title_strip(page, text)
+    strip, band = _title_strip(page, heading_of(selection, title))
     key = (catalog.version, selection, page, round(band, 6))
     body = png_bodies(catalog).get(
         key, lambda: _guarded_body(guard, catalog, selection, page, band)
@@ -300,15 +348,15 @@ def render_png(
     return png.join(head, body.pixels, page.dpi), info
 
 
-def _title_strip(page: Page, text: str) -> tuple[Figure, float]:
-    """A figure of the page's width holding only the title; and the title band (inches)."""
+def _title_strip(page: Page, heading: Heading) -> tuple[Figure, float]:
+    """A figure of the page's width holding only the heading; and the title band (inches)."""
     fig = Figure(figsize=(page.width, 1.0), dpi=page.dpi)
     FigureCanvasAgg(fig)
-    label, band = _fit_title(fig, text)
+    texts, band = _fit_title(fig, heading, page.type_scale)
     # A whole number of pixel rows, with the title as far from the top as on a full page.
     height = (math.ceil(band * page.dpi) + 1) / page.dpi
     fig.set_size_inches(page.width, height)
-    label.set_y(1 - band / 2 / height)
+    _place_heading(texts, band, height)
     return fig, band
 
 
@@ -337,6 +385,5 @@ def _png_body(catalog: Catalog, selection: Query, page: Page, band: float) -> Pn
 
 
 def default_title(selection: Query) -> str:
-    if set(selection.shown_sectors) == set(SECTORS):
-        return DEFAULT_TITLE
-    return f"{DEFAULT_TITLE}: {', '.join(SECTORS[s] for s in selection.shown_sectors)}"
+    """The title of a map with none given: the filters go in the subtitle, not here."""
+    return DEFAULT_TITLE

@@ -53,14 +53,14 @@ def legend_handles(shown, selection: Query) -> list:
     return handles
 
 
-def make_legend(ax, handles: list, ncols: int, loc: str):
+def make_legend(ax, handles: list, ncols: int, loc: str, type_scale: float = 1.0):
     legend = ax.legend(
         handles=handles,
         loc=loc,
-        fontsize=6.5,
+        fontsize=6.5 * type_scale,
         framealpha=0.9,
         title="Legend",
-        title_fontsize=7,
+        title_fontsize=7 * type_scale,
         ncols=ncols,
     )
     legend.set_zorder(10)
@@ -84,7 +84,7 @@ def decoration_sides(legend_loc: str | None) -> tuple[str, str]:
     )
 
 
-def legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles):
+def legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles, type_scale: float = 1.0):
     """Put the legend in the corner of the frame that covers no point symbol.
 
     Point symbols (with their radius), the scale bar and the north arrow are
@@ -108,7 +108,7 @@ def legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles):
 
     reserved: dict[str, list[Bbox]] = {}
     for ncols in (1, 2) if len(handles) <= 12 else (2, 3):
-        legend = make_legend(ax, handles, ncols, LEGEND_CORNERS[0])
+        legend = make_legend(ax, handles, ncols, LEGEND_CORNERS[0], type_scale)
         best: tuple[int, str, Bbox] | None = None
         for loc in LEGEND_CORNERS:
             legend.set_loc(loc)
@@ -117,7 +117,7 @@ def legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles):
                 break  # the same size in every corner
             sides = decoration_sides(loc)
             if sides not in reserved:
-                reserved[sides] = decoration_boxes(ax, proj, info, *sides)
+                reserved[sides] = decoration_boxes(ax, proj, info, *sides, type_scale)
             if any(box.overlaps(r) for r in reserved[sides]):
                 continue
             if inside(points, box.padded(radius)):
@@ -132,16 +132,16 @@ def legend_in_frame(ax, proj: Projected, info: MapInfo, shown, handles):
     return None, None
 
 
-def legend_band(ax, handles: list) -> tuple[float, int]:
+def legend_band(ax, handles: list, type_scale: float = 1.0) -> tuple[float, int]:
     """The height (page fraction) and columns of a legend laid out in a band below the frame."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     room = 0.97 * fig.bbox.width
-    legend = make_legend(ax, handles, 1, "upper center")
+    legend = make_legend(ax, handles, 1, "upper center", type_scale)
     ncols = max(1, min(len(handles), int(room / legend.get_window_extent(renderer).width)))
     while True:
         legend.remove()
-        legend = make_legend(ax, handles, ncols, "upper center")
+        legend = make_legend(ax, handles, ncols, "upper center", type_scale)
         box = legend.get_window_extent(renderer)
         if box.width <= room or ncols == 1:
             break

@@ -1,10 +1,32 @@
-"""Text on the printed map: what the fonts can draw, and colours as matplotlib takes them."""
+"""Text on the printed map: the settings it is drawn with, what the fonts can draw, halos."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from matplotlib import font_manager
+import matplotlib
+from matplotlib import font_manager, patheffects
+from matplotlib.text import Annotation, Text
+
+#: The settings every printed map is measured and drawn with, set for the whole process
+#: when this module is imported. matplotlib reads them from its global ``rcParams``
+#: while drawing, and ``rc_context`` would swap those for every thread at once, so
+#: concurrent web exports would draw with each other's settings; geoapp is the only
+#: user of matplotlib in its processes (the web app or the CLI). Text stays text:
+#: ``<text>`` in the SVG (in the font stack below, which browsers and rsvg resolve),
+#: TrueType fonts embedded in the PDF (selectable and searchable; the default, Type 3,
+#: is neither for many readers). Glyphs are not hinted on the Agg canvas: hinting
+#: snaps advances to the pixel grid, so a PNG's words would be wider or narrower than
+#: the same words in the PDF and SVG, which are laid out from the font's own metrics.
+PRINT_RC = {
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "text.hinting": "no_hinting",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial",
+                        "Helvetica", "sans-serif"],
+}  # fmt: skip
+matplotlib.rcParams.update(PRINT_RC)
 
 #: CSS pixels (the web map's unit) to typographic points (matplotlib's).
 PX_TO_PT = 0.75
@@ -33,3 +55,29 @@ def printable(text: str, weight: str = "normal", style: str = "normal") -> str:
 def rgb(colour: str) -> tuple[float, float, float]:
     colour = colour.lstrip("#")
     return tuple(int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+#: The ``gid`` of every halo (the SVG's group id): what reads the map back can skip them.
+HALO_GID = "halo"
+
+
+def halo_for(text: Text, width: float, colour: str = "white") -> Text:
+    """Draw a ``colour`` outline of ``width`` points under ``text``, as a path of its own.
+
+    A path effect on the text itself would make the PDF and SVG backends draw the
+    text as outlines (not selectable, not searchable, not editable); the outline as a
+    second artist leaves the text as text. Works for plain texts and annotations.
+    """
+    ax = text.axes
+    if isinstance(text, Annotation):
+        halo = ax.annotate(text.get_text(), text.xy, xytext=text.xyann, xycoords=text.xycoords,
+                           textcoords=text.anncoords, annotation_clip=False)  # fmt: skip
+    else:
+        halo = ax.text(*text.get_position(), text.get_text(), transform=text.get_transform())
+    halo.update_from(text)
+    halo.set_parse_math(False)
+    halo.set_color(colour)
+    halo.set_zorder(text.get_zorder() - 0.05)
+    halo.set_path_effects([patheffects.Stroke(linewidth=width, foreground=colour)])
+    halo.set_gid(HALO_GID)
+    return halo
