@@ -9,7 +9,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
 from geoapp.maps.printed.projection import MapInfo, Projected, ground_m, lonlat
-from geoapp.maps.printed.text import halo_for
+from geoapp.maps.printed.text import halo_for, snap_to_pixels
 
 
 def _inward(extent, fx: float, fy: float, fits) -> tuple[float, float]:
@@ -126,7 +126,9 @@ def draw_scale_bar(
                 zorder=11, parse_math=False)
         for x, s in ((x0, "0"), (x0 + length / 2, f"{km / 2:g}"), (x1, f"{km:g} km"))
     ]  # fmt: skip
+    renderer = ax.figure.canvas.get_renderer()
     for text in texts:
+        snap_to_pixels(text, renderer)
         halo_for(text, 2 * type_scale)
     info.scale_km = km
     info.scale_ends = ((x0, y), (x1, y))
@@ -165,6 +167,7 @@ def draw_north_arrow(
         zorder=11,
         parse_math=False,
     )
+    snap_to_pixels(label, ax.figure.canvas.get_renderer())
     halo_for(label, 2 * type_scale)
     renderer = ax.figure.canvas.get_renderer()
     arrow = Bbox(ax.transData.transform([(x, y), tip]))

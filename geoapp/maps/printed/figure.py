@@ -27,6 +27,7 @@ from typing import IO
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from geoapp import styles
 from geoapp.cache import BuildOnceCache, PerOwner
@@ -52,7 +53,7 @@ from geoapp.maps.printed.projection import (
     frame_bbox,
     projected,
 )
-from geoapp.maps.printed.text import printable
+from geoapp.maps.printed.text import printable, snap_to_pixels
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def draw_map(
         band = title_band
     top = 1 - band / page.height
     bottom = ATTRIBUTION_BAND * scale / page.height
-    ax = fig.add_axes((0.015, bottom, 0.97, top - bottom))
+    ax = fig.add_axes(_on_pixel_grid(fig, (0.015, bottom, 0.97, top - bottom)))
     ax.set_facecolor(styles.BASEMAP_STYLE["water"])
     ax.set_xticks([])
     ax.set_yticks([])
@@ -111,7 +112,9 @@ def draw_map(
         info.legend_loc, legend_box = legend_in_frame(ax, proj, info, shown, handles, scale)
         if info.legend_loc is None:  # no corner is free: a band below the frame
             legend_h, ncols = legend_band(ax, handles, scale)
-            ax.set_position((0.015, bottom + legend_h, 0.97, top - bottom - legend_h))
+            ax.set_position(
+                _on_pixel_grid(fig, (0.015, bottom + legend_h, 0.97, top - bottom - legend_h))
+            )
             info, shown = _fit_frame(ax, catalog, selection, proj)
             handles = legend_handles(shown, selection)
             legend = make_legend(ax, handles, ncols, "upper center", scale)
@@ -129,21 +132,57 @@ def draw_map(
     north_box = draw_north_arrow(ax, proj, info, north_side, scale)
     obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
     draw_labels(ax, proj, shown, info, obstacles, scale)
+    _draw_frame(fig, ax)
 
     info.attribution = attribution(catalog, shown, tiles, proj.crs)
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
     lines = textwrap.wrap(info.attribution, width=int(page.width * 72 * 0.95 / (3.4 * scale)))
-    fig.text(
-        0.015,
-        0.2 * scale / page.height,
-        printable("\n".join(lines[:3])),
-        ha="left",
-        va="center",
-        fontsize=6 * scale,
-        color="#333333",
-        parse_math=False,
-    )
+    renderer = fig.canvas.get_renderer()
+    step = 7.2 * scale / 72 / page.height  # one line of 6 pt type, as a page fraction
+    for i, line in enumerate(lines[:3]):  # one text a line, so that each is snapped
+        text = fig.text(0.015, (0.2 * scale / page.height) + (1 - i) * step, printable(line),
+                        ha="left", va="center", fontsize=6 * scale, color="#333333",
+                        parse_math=False)  # fmt: skip
+        snap_to_pixels(text, renderer)
     return fig, info
+
+
+def _on_pixel_grid(fig: Figure, rect: tuple[float, float, float, float]):
+    """``rect`` (figure fractions) with its edges moved onto whole pixels of the page."""
+    w, h = fig.bbox.width, fig.bbox.height
+    x0, y0 = round(rect[0] * w), round(rect[1] * h)
+    x1, y1 = round((rect[0] + rect[2]) * w), round((rect[1] + rect[3]) * h)
+    return (x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h)
+
+
+#: Width of the frame's edge in points (at least one pixel).
+FRAME_WIDTH = 0.8
+
+
+def _draw_frame(fig: Figure, ax) -> None:
+    """The frame's edge as four filled bands on whole pixels, not a stroke.
+
+    A thin stroke is put on the pixel grid one way by Agg and another by each PDF or
+    SVG viewer, so the PNG's frame and a viewer's would be a row of pixels apart; a
+    band whose edges are whole pixels fills the same pixels everywhere.
+    """
+    ax.apply_aspect()
+    w, h = fig.bbox.width, fig.bbox.height
+    x0, y0, x1, y1 = (round(v) for v in ax.get_window_extent().extents)
+    t = max(1, round(FRAME_WIDTH * fig.dpi / 72))
+    a = t // 2  # the band straddles the axes' edge
+    bands = [
+        (x0 - a, y0 - a, x1 - x0 + t, t),  # bottom
+        (x0 - a, y1 - a, x1 - x0 + t, t),  # top
+        (x0 - a, y0 - a, t, y1 - y0 + t),  # left
+        (x1 - a, y0 - a, t, y1 - y0 + t),  # right
+    ]
+    for x, y, bw, bh in bands:
+        fig.add_artist(Rectangle((x / w, y / h), bw / w, bh / h, transform=fig.transFigure,
+                                 facecolor="black", edgecolor="none", linewidth=0,
+                                 zorder=20))  # fmt: skip
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 #: Inches at the foot of the page for the source line (times the page's type scale).

@@ -23,7 +23,7 @@ from matplotlib.transforms import Bbox
 
 from geoapp import styles
 from geoapp.maps.printed.projection import MapInfo, Projected
-from geoapp.maps.printed.text import PX_TO_PT, halo_for, printable
+from geoapp.maps.printed.text import PX_TO_PT, halo_for, printable, snap_to_pixels
 
 #: Label type size (points, before the page's type scale) and its halo's width.
 LABEL_SIZE = 7.0
@@ -158,6 +158,7 @@ def draw_labels(
             label.remove()
             continue
         ring, offset = placed
+        snap_to_pixels(label, renderer)
         halo_for(label, HALO_WIDTH * type_scale)
         if ring > 0:
             ax.annotate("", stack.xy, xytext=offset, textcoords="offset points", zorder=8.8,
@@ -203,5 +204,6 @@ def _country_labels(ax, proj: Projected, frame: Bbox, taken, renderer, type_scal
             and not any(box.overlaps(t) for t in taken)
         ):
             taken.append(box)
+            snap_to_pixels(text, renderer)
         else:
             text.remove()
