@@ -285,7 +285,9 @@ def render_page(
     answer = view_answer(catalog, query, {fmt: url for fmt, (_, url) in exports.items()})
     data = None
     if standalone:
-        kept = catalog.query(query)
+        # Every feature the filters keep, not only those in the box: the file is a map to
+        # pan, and what lies beyond the exported view shows when the reader pans to it.
+        kept = catalog.query(query.replace(bbox=None))
         data = {
             "thematic": {
                 layer: {"type": "FeatureCollection", "features": features}
@@ -316,7 +318,7 @@ def render_page(
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(
-                layers=Query().layers, sectors=None, centre=None, zoom=None, feature=None
+                layers=Query().layers, sectors=None, bbox=None, centre=None, zoom=None, feature=None
             ).canonical(),
         },
         data=data,
