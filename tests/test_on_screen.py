@@ -7,12 +7,17 @@ with shapely from the catalog's features, not taken from the answer under test.
 
 from __future__ import annotations
 
+import json
+import re
+
 import shapely
 from shapely.geometry import shape
 
 from geoapp import styles
-from geoapp.data.query import Query
+from geoapp.cli import cli
+from geoapp.data.query import Query, parse_query
 from geoapp.data.schema import SECTORS
+from geoapp.export.formats import export_query
 
 #: Around Turkmenbashi: a few of the operating features, not all of them.
 NEAR_TURKMENBASHI = (52.0, 39.0, 54.5, 41.0)
@@ -84,3 +89,71 @@ def test_a_bad_view_box_is_a_400_naming_the_form(client):
     response = client.get("/api/view?bbox=52,39,54")
     assert response.status_code == 400
     assert "minlon,minlat,maxlon,maxlat" in response.get_data(as_text=True)
+
+
+# -- the standalone html: where the screen was, with everything the filters keep ---------
+
+
+def html_view(html: str) -> tuple[list[float], int, bool]:
+    """The centre and zoom the file's map is created with, and whether it fits a box."""
+    created = re.search(r"L\.map\(\s*\"map_\w+\",\s*\{\s*center: \[([^\]]+)\].*?\"zoom\": (\d+)",
+                        html, re.S)  # fmt: skip
+    assert created, "no L.map call"
+    centre = [float(v) for v in created[1].split(",")]
+    return centre, int(created[2]), bool(re.search(r"map_\w+\.fitBounds\(", html))
+
+
+def data_block(html: str) -> dict:
+    return json.loads(re.search(r'id="geoapp-data">(.*?)</script>', html, re.S)[1])
+
+
+def test_html_export_opens_at_the_screens_centre_and_zoom_and_keeps_every_kept_feature(
+    client, catalog
+):
+    box = bbox_text(NEAR_TURKMENBASHI)
+    response = client.get(
+        f"/export.html?status=operating&bbox={box}&lat=40.0123&lon=53.0456&zoom=8"
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html_view(html) == ([40.0123, 53.0456], 8, False)
+
+    data = data_block(html)
+    operating = kept(catalog, Query(statuses=("operating",)))
+    carried = {f["properties"]["id"] for fc in data["thematic"].values() for f in fc["features"]}
+    inside = in_box(operating, NEAR_TURKMENBASHI)
+    assert len(inside) < len(operating)
+    # Beyond the box too: panning out in the file shows what the screen would.
+    assert carried == set(data["view"]["features"]) == {f["properties"]["id"] for f in operating}
+    # The legend counts the view, as the screen's did.
+    assert counts(data["view"]["legend"]) == {
+        e.key: e.count for e in styles.legend(inside, SECTORS)
+    }
+
+
+def test_html_export_without_a_centre_is_fitted_to_the_box(client):
+    html = client.get(f"/export.html?bbox={bbox_text(NEAR_TURKMENBASHI)}").get_data(as_text=True)
+    centre, _, fitted = html_view(html)
+    assert fitted
+    assert re.search(r"fitBounds\(\s*\[\[39\.0, 52\.0\], \[41\.0, 54\.5\]\]", html)
+
+
+def test_only_the_html_keeps_the_screens_centre_and_zoom():
+    query = parse_query({"bbox": "52,39,54.5,41", "lat": "40", "lon": "53", "zoom": "8"}, "export")
+    assert export_query(query, "html").centre == (40.0, 53.0)
+    assert export_query(query, "html").zoom == 8
+    for fmt in ("png", "pdf", "geojson", "csv"):
+        assert export_query(query, fmt) == export_query(query.replace(centre=None, zoom=None), fmt)
+
+
+def test_cli_html_opens_where_asked_and_other_formats_refuse_the_centre(runner, tmp_path):
+    out = tmp_path / "view.html"
+    args = ["export", "--out", str(out), "--bbox", bbox_text(NEAR_TURKMENBASHI)]
+    result = runner.invoke(cli, [*args, "--lat", "40", "--lon", "53", "--zoom", "8"])
+    assert result.exit_code == 0, result.output
+    assert html_view(out.read_text(encoding="utf-8")) == ([40.0, 53.0], 8, False)
+    refused = runner.invoke(cli, ["export", "--out", str(tmp_path / "m.png"), "--zoom", "8"])
+    assert refused.exit_code == 2
+    assert "--zoom applies to html, not png" in refused.output
+    bad = runner.invoke(cli, [*args, "--zoom", "30"])
+    assert bad.exit_code == 2 and "2 to 18" in bad.output

@@ -368,6 +368,11 @@ def standalone_html(catalog: Catalog, query: Query, *, title: str | None = None)
     are all inlined: the file opens from disk with no server and no network,
     with the legend, popups and search of the served page, fixed to the
     exported view (a snapshot: its toggles are the query's, switched off).
+
+    It opens where the screen was: at the query's centre and zoom when given
+    (the Export menu sends them), else fitted to its box. Every feature the
+    filters keep is carried, not only those in the box, so a reader who pans
+    out sees what the screen would; the legend counts the box, as the screen's did.
     """
     box = query.bbox
     if box is None:
