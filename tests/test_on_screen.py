@@ -7,17 +7,26 @@ with shapely from the catalog's features, not taken from the answer under test.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl
 
+import pytest
 import shapely
+from PIL import Image
 from shapely.geometry import shape
 
 from geoapp import styles
 from geoapp.cli import cli
-from geoapp.data.query import Query, parse_query
+from geoapp.data.query import FACES, Query, parse_query
 from geoapp.data.schema import SECTORS
-from geoapp.export.formats import export_query
+from geoapp.export.formats import export_query, formats_taking
+from geoapp.maps.printed.page import MAX_TITLE, PRESETS
+
+STATIC = Path(__file__).resolve().parent.parent / "geoapp" / "maps" / "static"
 
 #: Around Turkmenbashi: a few of the operating features, not all of them.
 NEAR_TURKMENBASHI = (52.0, 39.0, 54.5, 41.0)
@@ -157,3 +166,87 @@ def test_cli_html_opens_where_asked_and_other_formats_refuse_the_centre(runner, 
     assert "--zoom applies to html, not png" in refused.output
     bad = runner.invoke(cli, [*args, "--zoom", "30"])
     assert bad.exit_code == 2 and "2 to 18" in bad.output
+
+
+# -- the Export menu: the page's whole state, a page choice and a title -------------------
+
+#: Every filter the map page takes, each set: the export links must carry them all.
+EVERY_FILTER = {
+    "layers": "pipelines,ports,corridors",
+    "sectors": "energy,trade",
+    "sectors_match": "all",
+    "status": "operating,proposed",
+    "country": "TKM,RUS",
+    "from": "2010",
+    "to": "2030-06",
+    "q": "turkmen",
+}
+
+
+def test_every_filter_of_the_page_is_an_export_parameter():
+    """A filter added to the page later reaches the exports, or this fails: the links
+    carry the page's state as the server wrote it, and the export must take it all."""
+    view = {"lat", "lon", "zoom", "feature"}
+    assert set(EVERY_FILTER) == set(FACES["map"]) - view
+    assert set(FACES["map"]) - {"feature"} <= set(FACES["export"])
+
+
+def test_export_links_carry_every_filter_of_the_page(client):
+    answer = client.get("/api/view", query_string={**EVERY_FILTER, "bbox": "50,38,56,42"})
+    assert answer.status_code == 200
+    answer = answer.get_json()
+    expected = parse_query(EVERY_FILTER, "map")
+    assert parse_query(dict(parse_qsl(answer["query"])), "map") == expected
+    for fmt, link in answer["exports"].items():
+        route, _, text = link.partition("?")
+        assert route == f"/export.{fmt}"
+        given = dict(parse_qsl(text, keep_blank_values=True))
+        assert parse_query(given, "export") == expected, fmt
+    # The page's own links are the same before the script runs.
+    html = client.get("/", query_string=EVERY_FILTER).get_data(as_text=True)
+    links = dict(re.findall(r'<a data-format="(\w+)" href="([^"]+)"', html))
+    assert {fmt: unescape(href) for fmt, href in links.items()} == answer["exports"]
+
+
+def test_the_menu_offers_the_presets_and_a_title_and_the_script_learns_their_formats(client):
+    html = client.get("/").get_data(as_text=True)
+    select = re.search(r'<label for="export-page">Page</label>\s*<select id="export-page" '
+                       r'name="preset" data-option>(.*?)</select>', html, re.S)  # fmt: skip
+    assert select, "no labelled page choice in the Export menu"
+    values = re.findall(r'<option value="([^"]*)">', select[1])
+    assert values == ["", *PRESETS]  # the default (no preset) first, as Python lists them
+    assert re.search(r'<label for="export-title">Title\b', html)
+    assert f'id="export-title" name="title" type="text" maxlength="{MAX_TITLE}"' in html
+    settings = json.loads(re.search(r'id="geoapp-settings">(.*?)</script>', html, re.S)[1])
+    assert settings["exportOptions"] == {
+        "preset": formats_taking("preset"),
+        "title": formats_taking("title"),
+    }
+    # The names live in Python only: the scripts do not list them again.
+    for name in ("geoapp-ui.js", "geoapp-data.js", "geoapp-render.js", "geoapp-popup.js"):
+        script = (STATIC / name).read_text(encoding="utf-8")
+        assert not any(preset in script for preset in PRESETS), name
+        assert '"png"' not in script and "'png'" not in script, name
+
+
+def test_a_preset_from_the_menu_sets_the_page(client):
+    response = client.get("/export.png?preset=social-1200x675&bbox=50,38,56,42")
+    assert response.status_code == 200
+    with Image.open(io.BytesIO(response.data)) as image:
+        assert image.size == PRESETS["social-1200x675"].pixels
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("/export.png?preset=a3-landscape", ", ".join(PRESETS)),
+        ("/export.pdf?preset=A4-landscape", ", ".join(PRESETS)),
+        ("/export.png?preset=a4-landscape&size=1600x1000", "a preset or a size, not both"),
+        ("/export.csv?preset=a4-landscape", "preset applies to png, svg and pdf, not csv"),
+        ("/export.html?preset=slide-16x9", "preset applies to png, svg and pdf, not html"),
+    ],
+)
+def test_a_bad_preset_is_a_400_naming_what_is_valid(client, url, said):
+    response = client.get(url, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert said in response.get_json()["description"]

@@ -46,7 +46,8 @@
     const params = new URLSearchParams();
     const formats = geoapp.settings().exportOptions || {};
     for (const control of document.querySelectorAll("#export-menu [data-option]")) {
-      const value = control.value.trim();
+      // Sent as typed: the server's rules (a blank title is the default) apply to it.
+      const value = control.value;
       if (value && (formats[control.name] || []).includes(format)) params.set(control.name, value);
     }
     return params.toString();
