@@ -182,6 +182,9 @@ EACH = ("sector", "layer")
     "--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]]."
 )
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
+@click.option("--lat", help="Centre latitude where the html opens (with --lon).")
+@click.option("--lon", help="Centre longitude where the html opens (with --lat).")
+@click.option("--zoom", help="Zoom (2 to 18) the html opens at; default: fitted to --bbox.")
 @click.option(
     "--preset",
     type=click.Choice(list(PRESETS)),
@@ -215,6 +218,9 @@ def export(
     country: str | None,
     from_: str | None,
     to: str | None,
+    lat: str | None,
+    lon: str | None,
+    zoom: str | None,
     preset: str | None,
     size: str | None,
     width: float | None,
@@ -249,7 +255,7 @@ def export(
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="--title") from None
     given = {"title": title, "preset": preset, "size": size, "width": width, "height": height,
-             "dpi": dpi, "tiles": tiles}  # fmt: skip
+             "dpi": dpi, "tiles": tiles, "lat": lat, "lon": lon, "zoom": zoom}  # fmt: skip
     try:
         exporters.check_options(fmt, [k for k, v in given.items() if v is not None], "--")
     except exporters.OptionError as exc:
@@ -261,9 +267,10 @@ def export(
     try:
         # The same parser as /export.<fmt> and the map page: the same values, the same messages.
         given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
-                       "country": country, "from": from_, "to": to}  # fmt: skip
+                       "country": country, "from": from_, "to": to, "lat": lat, "lon": lon,
+                       "zoom": zoom}  # fmt: skip
         selection = exporters.export_query(
-            parse_query({k: v for k, v in given_query.items() if v is not None}, "export")
+            parse_query({k: v for k, v in given_query.items() if v is not None}, "export"), fmt
         )
         page = parse_page(
             size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"], preset=preset

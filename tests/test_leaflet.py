@@ -159,7 +159,9 @@ def test_standalone_html_inlines_assets_and_only_the_selected_data(catalog):
     assert blob(html, "settings")["standalone"] is True
 
 
-def test_standalone_html_filters_by_bbox_and_carries_its_title(tmp_path):
+def test_standalone_html_keeps_every_kept_feature_and_counts_the_view(tmp_path):
+    """The file is a map to pan: what lies beyond the exported box is in it, drawn; the
+    legend counts what the box shows, as the screen's did; filters still leave out."""
     data = write_data_dir(
         tmp_path / "data",
         {
@@ -168,11 +170,21 @@ def test_standalone_html_filters_by_bbox_and_carries_its_title(tmp_path):
                 make_feature(
                     "ports", "port-out", geometry={"type": "Point", "coordinates": [70.0, 30.0]}
                 ),
+                make_feature("ports", "port-security", sector="security", sectors=["security"]),
             ]
         },
     )
     catalog = Catalog(FilesProvider(data))
     query = Query(sectors=("energy",), layers=("ports",), bbox=(50, 38, 55, 42))
     html = leaflet.standalone_html(catalog, query, title="Test export")
-    assert '"port-in"' in html and '"port-out"' not in html
+    data = blob(html, "data")
+    carried = [f["properties"]["id"] for f in data["thematic"]["ports"]["features"]]
+    assert carried == ["port-in", "port-out"]
+    assert set(data["view"]["features"]) == {"port-in", "port-out"}
+    assert '"port-security"' not in html
+    assert {row["key"]: row["count"] for row in data["view"]["legend"]} == {
+        "sector:energy": 1,
+        "status:operating": 1,
+        "layer:ports": 1,
+    }
     assert "<title>Test export</title>" in html

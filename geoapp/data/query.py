@@ -558,6 +558,9 @@ _FILTERS = ("sectors", "sectors_match", "status", "country", "from", "to", "q")
 FACES: dict[str, tuple[str, ...]] = {
     # The map page and the export menu: what is on screen.
     "map": ("layers", *_FILTERS, "lat", "lon", "zoom", "feature"),
+    # /api/view: the page's state as the map takes it, and the box on screen, which
+    # narrows the legend's counts (not what is drawn).
+    "view": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom", "feature"),
     "export": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom"),
     # /api/layers/<id>: one layer, the API's singular names.
     "api": (

@@ -93,6 +93,12 @@ OPTION_FAMILIES: dict[str, tuple[str, ...]] = {
     "height": ("image",),
     "dpi": ("image",),
     "tiles": ("image",),
+    # Where the html opens. The web takes them for every format (the Export menu sends the
+    # screen's whole state to every link) and images and data show the bbox; the CLI,
+    # where they are typed for one file, refuses them where they would change nothing.
+    "lat": ("html",),
+    "lon": ("html",),
+    "zoom": ("html",),
 }
 
 
@@ -233,18 +239,24 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def export_query(query: Query) -> Query:
+def export_query(query: Query, fmt: str | None = None) -> Query:
     """What an export shows: the query with its box (the Caspian region by default).
 
     An export is of a view, so its box may not be flat (a map of a line is no map).
+    The box frames an image and clips the data; the centre and zoom of the screen
+    (``lat``, ``lon``, ``zoom``) are where the standalone html opens. Given ``fmt``,
+    they are kept for the html only, so that an image or a data file of one box is one
+    file (and one cache entry) whatever the screen's centre was.
     """
+    if fmt is not None and FORMATS[fmt].family != "html":
+        query = query.replace(centre=None, zoom=None)
     if query.bbox is None:
-        return query.replace(bbox=CASPIAN_BBOX, centre=None, zoom=None, feature=None)
+        return query.replace(bbox=CASPIAN_BBOX, feature=None)
     minx, miny, maxx, maxy = query.bbox
     if not (minx < maxx and miny < maxy):
         raw = ",".join(f"{v:g}" for v in query.bbox)
         raise QueryError("bbox", raw, f"{BBOX_HINT}, min < max")
-    return query.replace(centre=None, zoom=None, feature=None)
+    return query.replace(feature=None)
 
 
 def write_export(

@@ -15,7 +15,7 @@ string from the data reaches the page once, as JSON through ``tojson``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import folium
@@ -29,6 +29,7 @@ from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from geoapp.maps import assets, csp
+from geoapp.maps.printed.page import MAX_TITLE, PRESETS, Page
 from geoapp.maps.view import swatch_uri, view_answer
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,23 @@ def page_settings(
         ],
         "centreDecimals": CENTRE_DECIMALS,
     }
+
+
+def page_choices() -> list[dict[str, str]]:
+    """The Export menu's page choices: the default page, then each preset (:data:`PRESETS`).
+
+    Named and measured from the pages themselves, so the menu offers exactly what
+    ``?preset=`` takes and says what each page is.
+    """
+
+    def measure(page: Page) -> str:
+        width, height = page.pixels
+        return f"{page.width:.4g} × {page.height:.4g} in, {width} × {height} px"
+
+    return [
+        {"value": "", "label": f"Default page ({measure(Page())})"},
+        *({"value": name, "label": f"{name} ({measure(page)})"} for name, page in PRESETS.items()),
+    ]
 
 
 class _Call(folium.MacroElement):
@@ -259,6 +277,7 @@ def render_page(
     view_url: str | None = None,
     static_url: Callable[[str], str] | None = None,
     exports: Mapping[str, tuple[str, str]] | None = None,
+    export_options: Mapping[str, Sequence[str]] | None = None,
     bounds: BBox | None = None,
     online_tiles: bool = False,
     default_tiles: str = "",
@@ -267,7 +286,9 @@ def render_page(
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
     A served page fetches its layers from ``layer_url(layer)``, asks ``view_url``
-    what shows and offers ``exports`` (format -> (label, URL)) in its Export menu;
+    what shows and offers ``exports`` (format -> (label, URL)) in its Export menu,
+    with a page choice and a title field; ``export_options`` names the formats each
+    of those options applies to (the export's own rule, which the script follows);
     a standalone page carries the features the query keeps (and the basemap) and
     its one view answer in a JSON data block. Either way the data reaches the page
     only through ``tojson``.
@@ -285,7 +306,9 @@ def render_page(
     answer = view_answer(catalog, query, {fmt: url for fmt, (_, url) in exports.items()})
     data = None
     if standalone:
-        kept = catalog.query(query)
+        # Every feature the filters keep, not only those in the box: the file is a map to
+        # pan, and what lies beyond the exported view shows when the reader pans to it.
+        kept = catalog.query(query.replace(bbox=None))
         data = {
             "thematic": {
                 layer: {"type": "FeatureCollection", "features": features}
@@ -313,10 +336,11 @@ def render_page(
                 layer_url=layer_url,
                 view_url=view_url,
             ),
+            "exportOptions": {k: list(v) for k, v in (export_options or {}).items()},
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(
-                layers=Query().layers, sectors=None, centre=None, zoom=None, feature=None
+                layers=Query().layers, sectors=None, bbox=None, centre=None, zoom=None, feature=None
             ).canonical(),
         },
         data=data,
@@ -333,6 +357,8 @@ def render_page(
         legend=answer["legend"],
         exports={} if standalone else answer["exports"],
         export_labels={fmt: label for fmt, (label, _) in exports.items()},
+        pages=page_choices(),
+        max_title=MAX_TITLE,
     )
     if standalone:
         # A file opened from disk has no headers: its policy travels in a <meta>, which
@@ -366,6 +392,11 @@ def standalone_html(catalog: Catalog, query: Query, *, title: str | None = None)
     are all inlined: the file opens from disk with no server and no network,
     with the legend, popups and search of the served page, fixed to the
     exported view (a snapshot: its toggles are the query's, switched off).
+
+    It opens where the screen was: at the query's centre and zoom when given
+    (the Export menu sends them), else fitted to its box. Every feature the
+    filters keep is carried, not only those in the box, so a reader who pans
+    out sees what the screen would; the legend counts the box, as the screen's did.
     """
     box = query.bbox
     if box is None:

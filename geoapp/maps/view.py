@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 from urllib.parse import quote
 
 from geoapp import styles
@@ -69,33 +70,67 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
     ``features`` maps each shown feature's id to its style key and CSS classes;
     ``styles`` maps each key to Leaflet options. ``exports`` maps each format of
     the Export menu to its route; the links carry the query's filters and the
-    script adds the view (centre, zoom, box).
+    script adds the view (centre, zoom, box) and the page's options.
+
+    The query's ``bbox`` is the view on screen. It does not narrow what is drawn
+    (every feature the filters keep is drawn, so panning shows what was off
+    screen): it narrows what the legend counts to the features that intersect
+    it, which is what a reader sees, and what the printed map of that view counts
+    with the same :func:`styles.legend`. Without a box the legend counts every
+    feature drawn.
     """
-    sectors = query.shown_sectors
-    shown = [f for features in catalog.query(query).values() for f in features]
-    features: dict[str, dict] = {}
-    looks: dict[str, dict] = {}
-    for feature in shown:
-        options = leaflet_options(feature, sectors)
-        # A key named by the look itself, so that equal keys mean equal looks across
-        # answers: the script restyles a feature only when its key changes.
-        encoded = json.dumps(options, sort_keys=True).encode()
-        key = "s" + hashlib.blake2b(encoded, digest_size=6).hexdigest()
-        looks[key] = options
-        props = feature["properties"]
-        features[props["id"]] = {
-            "style": key,
-            "className": f"{styles.css_classes(props)} id-{props['id']}",
-        }
-    filters = query.replace(centre=None, zoom=None, bbox=None, feature=None).canonical()
+    drawn = _drawn(catalog, query.replace(bbox=None), exports or {})
+    counted = drawn.shown if query.bbox is None else _flat(catalog.query(query))
     return {
-        "version": catalog.version,
-        "query": filters,
-        "features": features,
-        "styles": looks,
-        "legend": legend_rows(styles.legend(shown, sectors)),
-        "count": len(shown),
-        "exports": {
-            fmt: f"{url}?{filters}" if filters else url for fmt, url in (exports or {}).items()
-        },
+        **drawn.answer,
+        "legend": legend_rows(styles.legend(counted, query.shown_sectors)),
     }
+
+
+class _Drawn(NamedTuple):
+    answer: dict
+    shown: list[dict]
+
+
+def _flat(kept: Mapping[str, list[dict]]) -> list[dict]:
+    return [f for features in kept.values() for f in features]
+
+
+def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn:
+    """What a query draws, whatever the view: kept per data version and query.
+
+    The page asks again at every pan (the legend follows the view), so the part that
+    does not depend on the view is built once per filter set, not once per box.
+    """
+    filters = query.replace(centre=None, zoom=None, bbox=None, feature=None).canonical()
+
+    def build() -> _Drawn:
+        sectors = query.shown_sectors
+        shown = _flat(catalog.query(query))
+        features: dict[str, dict] = {}
+        looks: dict[str, dict] = {}
+        for feature in shown:
+            options = leaflet_options(feature, sectors)
+            # A key named by the look itself, so that equal keys mean equal looks across
+            # answers: the script restyles a feature only when its key changes.
+            encoded = json.dumps(options, sort_keys=True).encode()
+            key = "s" + hashlib.blake2b(encoded, digest_size=6).hexdigest()
+            looks[key] = options
+            props = feature["properties"]
+            features[props["id"]] = {
+                "style": key,
+                "className": f"{styles.css_classes(props)} id-{props['id']}",
+            }
+        answer = {
+            "version": catalog.version,
+            "query": filters,
+            "features": features,
+            "styles": looks,
+            "count": len(shown),
+            "exports": {
+                fmt: f"{url}?{filters}" if filters else url for fmt, url in exports.items()
+            },
+        }
+        return _Drawn(answer, shown)
+
+    return catalog.memo(("view", filters, tuple(sorted(exports.items()))), build)

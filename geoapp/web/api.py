@@ -32,12 +32,11 @@ def layer(layer_id: str):
 
 @bp.get("/view")
 def view():
-    """What the map shows for the page's toggles: features, their looks, the legend."""
-    query = parse_query(request.args, "map")
+    """What the map shows for the page's state: features, their looks, the legend.
+
+    ``bbox`` (the view on screen) narrows the legend's counts to what is in it; the
+    part that does not depend on the box is kept per filter set (:func:`view_answer`).
+    """
+    query = parse_query(request.args, "view")
     exports = {fmt: url_for("export.export", fmt=fmt) for fmt in FORMATS}
-    data = catalog()
-    body = data.memo(
-        ("view", query.canonical(), request.script_root),
-        lambda: dumps(view_answer(data, query, exports)),
-    )
-    return send_body(body, "application/json", cors=True)
+    return send_body(dumps(view_answer(catalog(), query, exports)), "application/json", cors=True)

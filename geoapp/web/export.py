@@ -43,7 +43,7 @@ def export(fmt: str):
     if fmt not in FORMATS:
         raise QueryError("format", fmt, FORMATS)
     args = request.args
-    query = export_query(parse_query(args, "export", options=OPTIONS))
+    query = export_query(parse_query(args, "export", options=OPTIONS), fmt)
     # Empty values count as absent, as in a form submitted with blank fields.
     check_options(fmt, [name for name in OPTIONS if (args.get(name) or "").strip()])
     title = parse_title(args.get("title"))

@@ -8,12 +8,15 @@ from flask import Blueprint, current_app, request, url_for
 
 from geoapp.cache import BuildOnceCache
 from geoapp.data.query import parse_query
-from geoapp.export.formats import FORMATS
+from geoapp.export.formats import FORMATS, formats_taking
 from geoapp.maps import csp, leaflet
 from geoapp.web.context import catalog
 from geoapp.web.http import send_body
 
 bp = Blueprint("map", __name__)
+
+#: The export options the Export menu offers, by their query parameter (its controls' names).
+MENU_OPTIONS = ("preset", "title")
 
 _cache_lock = threading.Lock()
 
@@ -50,6 +53,7 @@ def index():
             exports={
                 fmt: (f.label, url_for("export.export", fmt=fmt)) for fmt, f in FORMATS.items()
             },
+            export_options={name: formats_taking(name) for name in MENU_OPTIONS},
             online_tiles=bool(config["ONLINE_TILES"]),
             default_tiles=config["DEFAULT_TILES"],
         )

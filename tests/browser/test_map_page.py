@@ -10,6 +10,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import shapely
+from shapely.geometry import shape
 
 from geoapp import styles
 from geoapp.data.query import Query
@@ -136,14 +138,30 @@ def test_legend_counts_what_is_visible_after_each_toggle(map_page, catalog):
         )
         return {key: int(count) for key, count in rows}
 
+    # The legend counts what is in view (issue 10): the features that intersect the screen.
     def expected(sectors, layers):
-        return {e.key: e.count for e in styles.legend(shown(catalog, sectors, layers), sectors)}
+        west, south, east, north = map_page.evaluate(
+            "(() => { const b = geoapp.map.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+        )
+        screen = shapely.box(west, south, east, north)
+        visible = [
+            f for f in shown(catalog, sectors, layers) if shape(f["geometry"]).intersects(screen)
+        ]
+        return {e.key: e.count for e in styles.legend(visible, sectors)}
 
     assert on_screen() == expected(list(SECTORS), THEMATIC_LAYERS)
     toggle(map_page, "sector", "trade", False)
     toggle(map_page, "layer", "ports", False)
     layers = [layer for layer in THEMATIC_LAYERS if layer != "ports"]
-    assert on_screen() == expected(["energy", "security"], layers)
+    before = on_screen()
+    assert before == expected(["energy", "security"], layers)
+    # A zoom asks again once the map rests, and the counts follow the new view.
+    map_page.evaluate(
+        "() => { geoapp.map.setView([40.2, 53.5], 8, {animate: false});"
+        " return geoapp.applying.then(() => true); }"
+    )
+    assert on_screen() == expected(["energy", "security"], layers) != before
 
 
 def click_a_pipeline(page) -> str:

@@ -6,14 +6,29 @@
 (function (geoapp) {
   const SVG = "http://www.w3.org/2000/svg";
 
-  /** The toggles as query parameters, in the page's (vocabulary) order, with the link's
-   * other filters (the server's canonical text, carried as it came). */
+  /** The box on screen, ``minlon,minlat,maxlon,maxlat`` clamped to the world. */
+  geoapp.viewBox = function (map) {
+    const b = map.getBounds();
+    return [
+      clamp(b.getWest(), -180, 180),
+      clamp(b.getSouth(), -90, 90),
+      clamp(b.getEast(), -180, 180),
+      clamp(b.getNorth(), -90, 90),
+    ]
+      .map((v) => v.toFixed(4))
+      .join(",");
+  };
+
+  /** What the server is asked (/api/view): the toggles as query parameters, in the page's
+   * (vocabulary) order, with the link's other filters (the server's canonical text,
+   * carried as it came) and the box on screen, which the legend counts. */
   geoapp.stateQuery = function () {
     const params = new URLSearchParams(geoapp.settings().filters || "");
     for (const name of ["sectors", "layers"]) {
       const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
       params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
     }
+    if (geoapp.map) params.set("bbox", geoapp.viewBox(geoapp.map));
     return params.toString().replaceAll("%2C", ",");
   };
 
@@ -25,7 +40,23 @@
     return Math.min(high, Math.max(low, v));
   }
 
-  /** Keep the address bar and the export links on what the user sees. */
+  /** The Export menu's options (page, title) that apply to a format, as query text.
+   * Which format takes which option is the server's rule, sent in the settings. */
+  function exportOptions(format) {
+    const params = new URLSearchParams();
+    const formats = geoapp.settings().exportOptions || {};
+    for (const control of document.querySelectorAll("#export-menu [data-option]")) {
+      // Sent as typed: the server's rules (a blank title is the default) apply to it.
+      const value = control.value;
+      if (value && (formats[control.name] || []).includes(format)) params.set(control.name, value);
+    }
+    return params.toString();
+  }
+
+  /** Keep the address bar and the export links on what the user sees.
+   *
+   * Both carry the server's canonical filters of the answer on screen and the view
+   * (centre and zoom); the links add the box on screen and the menu's options. */
   geoapp.syncUrl = function (map) {
     const answer = geoapp.answer;
     if (!answer) return;
@@ -34,16 +65,11 @@
     const d = s.centreDecimals;
     const view = `lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`;
     if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view)}`);
-    const b = map.getBounds();
-    const bbox = [
-      clamp(b.getWest(), -180, 180),
-      clamp(b.getSouth(), -90, 90),
-      clamp(b.getEast(), -180, 180),
-      clamp(b.getNorth(), -90, 90),
-    ].map((v) => v.toFixed(4));
+    const box = `bbox=${geoapp.viewBox(map)}`;
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
-      const base = answer.exports[link.dataset.format];
-      link.href = `${base}${base.includes("?") ? "&" : "?"}bbox=${bbox.join(",")}`;
+      const format = link.dataset.format;
+      const base = answer.exports[format];
+      link.href = `${base}${base.includes("?") ? "&" : "?"}${join(view, box, exportOptions(format))}`;
     }
   };
 
@@ -51,14 +77,35 @@
   geoapp.apply = function () {
     const query = geoapp.stateQuery();
     const answered = geoapp.viewAnswer(query).then((answer) => {
-      // A later change may have been answered first: only the latest state is drawn.
-      if (query !== geoapp.stateQuery()) return geoapp.applying;
+      // A later change may have been answered first: only the latest state is drawn. An
+      // answer that is the latest asked is drawn even if the map has moved on since (a
+      // drag in progress): the move's end asks again.
+      if (query !== geoapp.stateQuery() && geoapp.applying !== answered) return geoapp.applying;
       geoapp.applyView(answer);
       if (geoapp.map) geoapp.syncUrl(geoapp.map);
       return answer;
     });
     geoapp.applying = answered;
     return answered;
+  };
+
+  /** Milliseconds a view must rest before the legend is asked for again. */
+  const SETTLE_MS = 200;
+  let settleTimer = null;
+  let settle = null;
+
+  /** Apply once the map has stopped moving: one request per pan or zoom, not per frame.
+   * ``geoapp.applying`` is a promise of that answer from the first move on, so a caller
+   * (or a test) that awaits it sees the legend of the view it stopped at. */
+  geoapp.applySoon = function () {
+    clearTimeout(settleTimer);
+    if (settle === null) geoapp.applying = new Promise((resolve) => (settle = resolve));
+    settleTimer = setTimeout(() => {
+      const done = settle;
+      settle = null;
+      done(geoapp.apply());
+    }, SETTLE_MS);
+    return geoapp.applying;
   };
 
   function rank(name, needle) {
@@ -171,7 +218,14 @@
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
-    map.on("moveend", () => geoapp.syncUrl(map));
+    map.on("moveend", () => {
+      geoapp.syncUrl(map);
+      // The legend counts what is in view: ask again (a standalone page has one answer).
+      if (!s.standalone) geoapp.applySoon();
+    });
+    for (const control of document.querySelectorAll("#export-menu [data-option]")) {
+      control.addEventListener("input", () => geoapp.syncUrl(map));
+    }
     const status = document.getElementById("search-status");
     geoapp.ready = geoapp
       .load(map)
