@@ -1,4 +1,4 @@
-"""Benchmark: PNG export of the full map, geoapp (matplotlib, on the server) vs folium.
+"""Benchmark: image export of the full map, geoapp (matplotlib, on the server) vs folium.
 
 folium's own image export is ``Map._to_png``: it writes the map's HTML to a
 temporary file, opens it in a browser driven by Selenium, waits ``delay``
@@ -7,15 +7,21 @@ browser. That is how folium users get a PNG. Here the browser is Debian's
 headless Chromium through /usr/bin/chromedriver, with the network blocked, and
 the folium map carries the same layers and styles (geoapp.styles) as geoapp's.
 
-Both sides make a 1500x1050 px image of every thematic layer over the bundled
+Both sides make a 1600x1200 px image of every thematic layer over the bundled
 basemap, in the same run, alternating, ``--runs`` times each:
 
-- geoapp cold: the first export after clearing render's caches (projected views,
-  transformers, font coverage);
-  geoapp warm: every export after that; geoapp CLI: ``geoapp export`` as a new
-  process (Python start, imports, catalog load, export).
-- folium cold: the first ``_to_png`` of the run; folium warm: the next ones
-  (each still starts a browser: ``_to_png`` quits the driver it is given).
+- geoapp cold: the first PNG after clearing render's caches (projected views,
+  transformers, font coverage, drawn PNG bodies);
+  geoapp warm: a PNG drawn in full again (the projected view is kept, the drawn
+  body is not); geoapp cached: the same PNG once more with a new title (the web's
+  second download: only the title strip is drawn);
+  geoapp PDF / SVG warm: the same map saved as PDF and SVG (text as text);
+  geoapp CLI: ``geoapp export`` as a new process (Python start, imports, catalog
+  load, export).
+- folium cold: the first ``_to_png`` of the run at its default delay (3 s); folium
+  warm: the next ones (each still starts a browser: ``_to_png`` quits the driver it
+  is given); folium delay 0.5: ``_to_png(delay=0.5)``, the shortest wait at which
+  Leaflet had drawn every layer here.
 
 After each process (the CLI, the browser) the script pauses ``--settle`` seconds,
 untimed, so that a process winding down does not share the CPU with the next timing.
@@ -53,7 +59,8 @@ from geoapp.maps.printed import figure as render  # noqa: E402
 from geoapp.maps.printed import projection, text  # noqa: E402
 from geoapp.maps.printed.page import Page  # noqa: E402
 
-WIDTH, HEIGHT = 1500, 1050
+WIDTH, HEIGHT = 1600, 1200
+PAGE = Page.from_pixels(WIDTH, HEIGHT)
 #: What ``geoapp export`` shows by default: every thematic layer over the Caspian region.
 EVERYTHING = export_query(Query())
 
@@ -63,10 +70,16 @@ def layer_features(catalog: Catalog, layer: str) -> list[dict]:
     return catalog.query(Query(layers=(layer,)))[layer]
 
 
-def geoapp_png(catalog: Catalog) -> bytes:
+def geoapp_image(catalog: Catalog, fmt: str = "png", title: str | None = None) -> bytes:
     out = io.BytesIO()
-    render.render_map(catalog, EVERYTHING, out, "png", page=Page.from_pixels(WIDTH, HEIGHT))
+    render.render_map(catalog, EVERYTHING, out, fmt, page=PAGE, title=title)
     return out.getvalue()
+
+
+def geoapp_drawn_png(catalog: Catalog) -> bytes:
+    """A PNG drawn in full: no drawn body kept from before (the projected view is)."""
+    render._BODIES.of(catalog).clear()
+    return geoapp_image(catalog)
 
 
 def geoapp_cli(folder: Path) -> None:
@@ -101,7 +114,7 @@ def folium_map(catalog: Catalog):
             "color": base["edge"], "weight": 0.8, "fillColor": base["fill"], "fillOpacity": 1,
         },
     ).add_to(m)  # fmt: skip
-    _, info = render.draw_map(catalog, EVERYTHING, page=Page.from_pixels(WIDTH, HEIGHT))
+    _, info = render.draw_map(catalog, EVERYTHING, page=PAGE)
     drawn = set(info.feature_ids)
     for layer in THEMATIC_LAYERS:
         features = [f for f in layer_features(catalog, layer) if f["properties"]["id"] in drawn]
@@ -155,8 +168,12 @@ def main() -> None:
     args = parser.parse_args()
 
     catalog = load_catalog(DEFAULTS)
-    times: dict[str, list[float]] = {"geoapp cold": [], "geoapp warm": [], "geoapp CLI": []}
-    times |= {"folium cold": [], "folium warm": []}
+    times: dict[str, list[float]] = {
+        name: []
+        for name in ("geoapp cold", "geoapp warm", "geoapp cached", "geoapp PDF warm",
+                     "geoapp SVG warm", "geoapp CLI", "folium cold", "folium warm",
+                     "folium delay 0.5")
+    }  # fmt: skip
     images: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as folder:
         for run in range(args.runs):
@@ -164,15 +181,20 @@ def main() -> None:
             projection._CACHE.clear()
             projection._transformers.cache_clear()
             text._charmap.cache_clear()
-            t, images["geoapp"] = timed(geoapp_png, catalog)
+            t, images["geoapp"] = timed(geoapp_drawn_png, catalog)
             times["geoapp cold"].append(t)
-            for _ in range(3):
-                times["geoapp warm"].append(timed(geoapp_png, catalog)[0])
+            for i in range(3):
+                times["geoapp warm"].append(timed(geoapp_drawn_png, catalog)[0])
+                times["geoapp cached"].append(timed(geoapp_image, catalog, "png", f"T{i}")[0])
+                times["geoapp PDF warm"].append(timed(geoapp_image, catalog, "pdf")[0])
+                times["geoapp SVG warm"].append(timed(geoapp_image, catalog, "svg")[0])
             times["geoapp CLI"].append(timed(geoapp_cli, Path(folder))[0])
             time.sleep(args.settle)
             t, images["folium"] = timed(folium_png, catalog, args.delay)
             times["folium cold" if run == 0 else "folium warm"].append(t)
             time.sleep(args.settle)  # Chromium's exit must not eat the next geoapp timing
+            times["folium delay 0.5"].append(timed(folium_png, catalog, 0.5)[0])
+            time.sleep(args.settle)
             print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
 
     if args.save:
@@ -181,13 +203,24 @@ def main() -> None:
             (args.save / f"{name}.png").write_bytes(data)
 
     med = {k: statistics.median(v) for k, v in times.items() if v}
-    print(f"PNG export, {WIDTH}x{HEIGHT} px, every thematic layer + basemap; {args.runs} runs")
-    print(f"{'':14}{'median s':>10}{'n':>4}")
+    print(f"Image export, {WIDTH}x{HEIGHT} px, every thematic layer + basemap; {args.runs} runs")
+    print(f"{'':18}{'median s':>10}{'n':>4}")
     for name, value in med.items():
-        print(f"{name:14}{value:10.3f}{len(times[name]):4d}")
+        print(f"{name:18}{value:10.3f}{len(times[name]):4d}")
     folium_warm = med.get("folium warm", med["folium cold"])
     sleep_free = folium_warm - args.delay
-    print(f"ratio folium warm / geoapp warm: {folium_warm / med['geoapp warm']:.1f}x")
+    print(f"ratio folium warm / geoapp warm: {folium_warm / med['geoapp warm']:.1f}x (goal 10x)")
+    print(
+        f"ratio folium delay 0.5 / geoapp warm: "
+        f"{med['folium delay 0.5'] / med['geoapp warm']:.1f}x (goal 4x)"
+    )
+    for fmt in ("PDF", "SVG"):
+        print(
+            f"ratio folium warm / geoapp {fmt} warm: {folium_warm / med[f'geoapp {fmt} warm']:.1f}x"
+        )
+    print(
+        f"ratio folium warm / geoapp cached (new title): {folium_warm / med['geoapp cached']:.1f}x"
+    )
     print(f"ratio folium cold / geoapp cold: {med['folium cold'] / med['geoapp cold']:.1f}x")
     print(f"ratio folium warm / geoapp CLI (new process): {folium_warm / med['geoapp CLI']:.1f}x")
     print(

@@ -57,6 +57,11 @@ class BuildOnceCache(Generic[V]):
         pending.set_result(value)
         return value
 
+    def clear(self) -> None:
+        """Forget every kept value (builds under way finish for their waiters)."""
+        with self._lock:
+            self._values.clear()
+
     def __len__(self) -> int:
         return len(self._values)
 

@@ -175,18 +175,32 @@ def shown_sector(props: dict, selected: Iterable[str] | None = None) -> str:
     return next((s for s in props.get("sectors", ()) if s in selected), primary)
 
 
+#: How sure a geometry is changes its look, on the web map and the printed map alike:
+#: (width factor, opacity factor). Schematic geometry says where, not the line or outline
+#: (a route drawn port to port, a programme pinned to its capital, ±25 to 1000 km): it is
+#: drawn thinner and fainter, with its own legend row. Approximate geometry (±3 to 30 km
+#: for all but one feature: a few pixels at the map's zooms) looks like surveyed.
+POSITION_STYLES: dict[str, tuple[float, float]] = {
+    "surveyed": (1.0, 1.0),
+    "approximate": (1.0, 1.0),
+    "schematic": (0.6, 0.5),
+}
+
+
 def feature_style(props: dict, selected: Iterable[str] | None = None) -> Style:
-    """Return the style of a thematic feature from its layer, sector, status and capacity."""
+    """Return the style of a thematic feature from its layer, sector, status, capacity and
+    how sure its geometry is (``position``)."""
     status = props["status"]
-    width = line_width(props)
+    thinner, fainter = POSITION_STYLES.get(props.get("position") or "surveyed", (1.0, 1.0))
+    width = line_width(props) * thinner
     _, opacity = STATUS_STYLES[status]
     layer = props["layer"]
     return Style(
         colour=SECTOR_COLOURS[shown_sector(props, selected)],
         width=width,
         dash=dash_array(status, width),
-        opacity=opacity,
-        fill_opacity=CASPIAN_FILL_OPACITY if layer == "caspian" else 0.85,
+        opacity=opacity * fainter,
+        fill_opacity=(CASPIAN_FILL_OPACITY if layer == "caspian" else 0.85) * fainter,
         symbol=LAYER_SYMBOLS.get(layer),
         css_class=css_classes(props),
     )
@@ -194,12 +208,15 @@ def feature_style(props: dict, selected: Iterable[str] | None = None) -> Style:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    key: str  # "sector:energy", "status:proposed" or "layer:ports"
+    key: str  # "sector:energy", "status:proposed", "position:schematic" or "layer:ports"
     label: str
     count: int
     colour: str | None = None
     dash: str | None = None
     symbol: str | None = None
+    #: A line swatch's width factor and opacity (a position row: thinner and fainter).
+    width: float = 1.0
+    opacity: float = 1.0
 
 
 def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> list[LegendEntry]:
@@ -223,11 +240,24 @@ def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> l
         for s in SECTORS
         if by_sector[s]
     ]
+    # Events are points, and the Event symbol's row counts them: no status row says it again.
     entries += [
         LegendEntry(f"status:{s}", STATUSES[s], by_status[s], dash=dash_array(s, BASE_WIDTH) or "")
         for s in STATUSES
-        if by_status[s]
+        if by_status[s] and s != "event"
     ]
+    errors = [p.get("error_km") or 0 for p in props if p.get("position") == "schematic"]
+    if errors:
+        thinner, fainter = POSITION_STYLES["schematic"]
+        span = (
+            f"±{min(errors):g} km"
+            if min(errors) == max(errors)
+            else f"±{min(errors):g}–{max(errors):g} km"
+        )
+        entries.append(
+            LegendEntry("position:schematic", f"Schematic ({span})",
+                        len(errors), dash="", width=thinner, opacity=fainter)
+        )  # fmt: skip
     entries += [
         LegendEntry(
             f"layer:{layer}", _symbol_label(layer), by_symbol[layer], symbol=LAYER_SYMBOLS[layer]
@@ -259,9 +289,10 @@ def swatch_svg(entry: LegendEntry) -> str:
             'stroke-width="0.5"/></svg>'
         )
     dash = f' stroke-dasharray="{entry.dash}"' if entry.dash else ""
+    faint = f' stroke-opacity="{entry.opacity:g}"' if entry.opacity != 1 else ""
     return (
         f'{head} width="28" height="10" viewBox="0 0 28 10"><line x1="1" y1="5" x2="27" y2="5" '
-        f'stroke="{SWATCH_LINE}" stroke-width="{BASE_WIDTH:g}"{dash}/></svg>'
+        f'stroke="{SWATCH_LINE}" stroke-width="{BASE_WIDTH * entry.width:g}"{dash}{faint}/></svg>'
     )
 
 

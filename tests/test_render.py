@@ -417,3 +417,29 @@ def test_any_valid_view_renders_in_a_fitting_projection(catalog, bbox, method):
     assert all(math.isfinite(v) for v in info.extent)
     width_km = (info.extent[1] - info.extent[0]) / 1000
     assert 0 < info.scale_km < width_km
+
+
+def test_schematic_lines_are_printed_fainter_as_on_the_web(tmp_path):
+    """The printed map reads position through the same rule as the web map (styles)."""
+    line = {"type": "LineString", "coordinates": [[50, 40], [54, 41]]}
+    pipes = [
+        make_feature("pipelines", "pipe-known", geometry=line, position="approximate",
+                     error_km=5),
+        make_feature("pipelines", "pipe-sketch", geometry=line, position="schematic",
+                     error_km=50),
+    ]  # fmt: skip
+    catalog = catalog_of(write_data_dir(tmp_path / "data", {"pipelines": pipes}))
+    root = ET.fromstring(svg_of(catalog, view(layers=("pipelines",))))
+
+    def stroke_opacity(gid: str) -> float:
+        (group,) = [g for g in root.iter() if g.get("id") == gid]
+        styles_ = [p.get("style", "") for p in group.iter() if p.tag.endswith("path")]
+        found = [
+            s.split("stroke-opacity:")[1].split(";")[0] for s in styles_ if "stroke-opacity" in s
+        ]
+        return float(found[0]) if found else 1.0
+
+    known = styles.feature_style(pipes[0]["properties"]).opacity
+    sketch = styles.feature_style(pipes[1]["properties"]).opacity
+    assert stroke_opacity("pipe-known") == pytest.approx(known, abs=0.01)
+    assert stroke_opacity("pipe-sketch") == pytest.approx(sketch, abs=0.01) and sketch < known

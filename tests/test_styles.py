@@ -73,3 +73,31 @@ def test_style_table_is_plain_json_covering_every_rule():
     assert set(table["statuses"]) == set(STATUSES)
     assert set(table["symbol_paths"]) >= set(table["symbols"].values())
     assert set(table["symbol_labels"]) == set(table["symbols"])
+
+
+def test_schematic_geometry_is_thinner_and_fainter_than_approximate():
+    line = {"type": "LineString", "coordinates": [[50, 40], [52, 41]]}
+    sure = make_feature("pipelines", geometry=line, position="approximate", error_km=5)
+    rough = make_feature("pipelines", geometry=line, position="schematic", error_km=50)
+    a = styles.feature_style(sure["properties"])
+    b = styles.feature_style(rough["properties"])
+    assert b.width < a.width and b.opacity < a.opacity and b.fill_opacity < a.fill_opacity
+    assert a.colour == b.colour  # the sector still reads
+
+
+def test_legend_has_a_schematic_row_with_its_error_range_and_no_second_event_row():
+    point = {"type": "Point", "coordinates": [52, 40]}
+    features = [
+        make_feature("events", "event-a", geometry=point, status="event", position="schematic",
+                     error_km=50),
+        make_feature("pipelines", "pipe-b", position="schematic", error_km=1000),
+        make_feature("pipelines", "pipe-c", position="approximate", error_km=10),
+    ]  # fmt: skip
+    entries = {e.key: e for e in styles.legend(features)}
+    row = entries["position:schematic"]
+    assert (row.label, row.count) == ("Schematic (±50–1000 km)", 2)
+    assert row.opacity < 1 and row.width < 1
+    assert "status:event" not in entries and entries["layer:events"].count == 1
+    swatch = ET.fromstring(styles.swatch_svg(row))
+    (stroke,) = [e for e in swatch.iter() if e.tag.endswith("line")]
+    assert float(stroke.get("stroke-opacity")) == row.opacity

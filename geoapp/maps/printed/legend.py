@@ -24,15 +24,16 @@ def legend_handles(shown, selection: Query) -> list:
         kind = entry.key.split(":")[0]
         if kind == "sector":
             handles.append(Patch(facecolor=entry.colour, edgecolor="none", label=label))
-        elif kind == "status":
-            status = entry.key.split(":")[1]
+        elif kind in ("status", "position"):
+            value = entry.key.split(":")[1]
             handles.append(
                 Line2D(
                     [],
                     [],
                     color="#444444",
-                    linewidth=styles.BASE_WIDTH * PX_TO_PT,
-                    linestyle=styles.mpl_dashes(status),
+                    alpha=entry.opacity,
+                    linewidth=styles.BASE_WIDTH * entry.width * PX_TO_PT,
+                    linestyle=styles.mpl_dashes(value) if kind == "status" else "solid",
                     label=label,
                 )
             )
