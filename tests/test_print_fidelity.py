@@ -249,3 +249,14 @@ def test_a_stack_of_points_shares_one_label(bundled):
     info = render.render_map(bundled, selection, out, "png", page=parse_page("900x600"))
     assert "Turkmenbashi: port, naval base, customs point" in info.labels
     assert not [label for label in info.labels if label.startswith("Turkmenbashi International")]
+
+
+def test_the_pngs_label_boxes_lie_inside_the_frame_found_in_its_pixels(exported):
+    """The PNG has no text to read back: its label extents, as laid out, against its pixels."""
+    top, bottom, left, right = _frame(exported.rasters["png"])
+    height = exported.rasters["png"].shape[0]
+    assert len(exported.info.label_boxes) == len(exported.info.labels)
+    for label, box in zip(exported.info.labels, exported.info.label_boxes, strict=True):
+        rows = (height - box.y1, height - box.y0)  # display y grows upwards, rows downwards
+        assert left <= box.x0 and box.x1 <= right, label
+        assert top <= rows[0] and rows[1] <= bottom, label
