@@ -187,6 +187,27 @@ POSITION_STYLES: dict[str, tuple[float, float]] = {
 }
 
 
+#: An approximate point off by this much or more (km) is drawn with a soft circle of that
+#: radius around its symbol: "somewhere in here". Smaller errors are under a symbol's
+#: width at the map's zooms; schematic points are drawn faint instead (a programme pinned
+#: to its capital is not "within 1000 km" of anywhere in particular).
+UNCERTAINTY_MIN_KM = 20.0
+#: Fill opacity of that circle (no edge: it is a zone, not a border).
+UNCERTAINTY_OPACITY = 0.14
+
+
+def uncertainty_km(props: dict, geometry_type: str) -> float | None:
+    """The radius (km) of the circle drawn around an approximate point, or None."""
+    error = props.get("error_km") or 0
+    if (
+        geometry_type == "Point"
+        and props.get("position") == "approximate"
+        and error >= UNCERTAINTY_MIN_KM
+    ):
+        return float(error)
+    return None
+
+
 def feature_style(props: dict, selected: Iterable[str] | None = None) -> Style:
     """Return the style of a thematic feature from its layer, sector, status, capacity and
     how sure its geometry is (``position``)."""
@@ -246,6 +267,17 @@ def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> l
         for s in STATUSES
         if by_status[s] and s != "event"
     ]
+    circles = [
+        radius
+        for f in features
+        if (radius := uncertainty_km(f["properties"], f["geometry"]["type"])) is not None
+    ]
+    if circles:
+        span = _km_span(circles)
+        entries.append(
+            LegendEntry("position:approximate", f"Approximate ({span})", len(circles),
+                        colour=SWATCH_LINE, opacity=UNCERTAINTY_OPACITY * 2)
+        )  # fmt: skip
     errors = [p.get("error_km") or 0 for p in props if p.get("position") == "schematic"]
     if errors:
         thinner, fainter = POSITION_STYLES["schematic"]
@@ -268,6 +300,11 @@ def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> l
     return entries
 
 
+def _km_span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"±{low:g} km" if low == high else f"±{low:g}–{high:g} km"
+
+
 #: Grey of symbol swatches: a symbol's legend row is about its shape, not its sector.
 SWATCH_GREY = "#8a8a8a"
 SWATCH_LINE = "#333333"
@@ -280,6 +317,12 @@ def swatch_svg(entry: LegendEntry) -> str:
     status's dash for a status.
     """
     head = '<svg xmlns="http://www.w3.org/2000/svg"'
+    if entry.key == "position:approximate":  # a soft disc around a small symbol
+        return (
+            f'{head} width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7.5" '
+            f'fill="{entry.colour}" fill-opacity="{entry.opacity:g}"/><circle cx="8" cy="8" '
+            f'r="2.5" fill="{entry.colour}" stroke="{SYMBOL_EDGE}" stroke-width="0.5"/></svg>'
+        )
     if entry.symbol:
         return svg_symbol(entry.symbol, SWATCH_GREY, size=16)
     if entry.colour:

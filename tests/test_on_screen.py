@@ -250,3 +250,14 @@ def test_a_bad_preset_is_a_400_naming_what_is_valid(client, url, said):
     response = client.get(url, headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert said in response.get_json()["description"]
+
+
+def test_the_view_answer_gives_approximate_points_their_circle_in_metres(client):
+    """Hazar-2012 is placed within 120 km: the page draws a 120 km zone under it, no clicks."""
+    answer = client.get("/api/view?layers=events").get_json()
+    look = answer["features"]["event-2012-turkmen-naval-drill"]
+    assert look["uncertainty"]["radius"] == 120_000
+    assert look["uncertainty"]["interactive"] is False
+    assert "uncertainty" not in answer["features"]["event-2017-10-02-ashgabat-visit"]
+    rows = {row["key"]: row for row in answer["legend"]}
+    assert rows["position:approximate"]["count"] == 1

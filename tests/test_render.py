@@ -443,3 +443,18 @@ def test_schematic_lines_are_printed_fainter_as_on_the_web(tmp_path):
     sketch = styles.feature_style(pipes[1]["properties"]).opacity
     assert stroke_opacity("pipe-known") == pytest.approx(known, abs=0.01)
     assert stroke_opacity("pipe-sketch") == pytest.approx(sketch, abs=0.01) and sketch < known
+
+
+def test_an_approximate_point_is_printed_with_its_circle_on_the_ground(catalog):
+    """Hazar-2012 is placed within 120 km: a zone about 240 km across in the map's metres."""
+    fig, info = render.draw_map(catalog, view(layers=("events",)), page=SMALL)
+    try:
+        (ax,) = fig.axes
+        gid = "event-2012-turkmen-naval-drill-uncertainty"
+        (zone,) = [p for p in ax.patches if p.get_gid() == gid]
+        xy = zone.get_xy()  # data coordinates: metres of the conformal conic
+        width, height = np.ptp(xy[:, 0]), np.ptp(xy[:, 1])
+        assert width == pytest.approx(240_000, rel=0.02)
+        assert height == pytest.approx(240_000, rel=0.02)
+    finally:
+        render.close(fig)

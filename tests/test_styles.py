@@ -101,3 +101,13 @@ def test_legend_has_a_schematic_row_with_its_error_range_and_no_second_event_row
     swatch = ET.fromstring(styles.swatch_svg(row))
     (stroke,) = [e for e in swatch.iter() if e.tag.endswith("line")]
     assert float(stroke.get("stroke-opacity")) == row.opacity
+
+
+def test_only_approximate_points_off_by_20_km_or_more_get_an_uncertainty_circle():
+    far = make_feature("events", position="approximate", error_km=120)["properties"]
+    near = make_feature("events", position="approximate", error_km=5)["properties"]
+    sketch = make_feature("events", position="schematic", error_km=1000)["properties"]
+    assert styles.uncertainty_km(far, "Point") == 120
+    assert styles.uncertainty_km(near, "Point") is None
+    assert styles.uncertainty_km(sketch, "Point") is None  # drawn faint instead
+    assert styles.uncertainty_km(far, "LineString") is None

@@ -121,6 +121,15 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
                 "style": key,
                 "className": f"{styles.css_classes(props)} id-{props['id']}",
             }
+            radius = styles.uncertainty_km(props, feature["geometry"]["type"])
+            if radius is not None:  # a zone under the symbol: it takes no clicks
+                features[props["id"]]["uncertainty"] = {
+                    "radius": radius * 1000,
+                    "stroke": False,
+                    "fillColor": styles.feature_style(props, sectors).colour,
+                    "fillOpacity": styles.UNCERTAINTY_OPACITY,
+                    "interactive": False,
+                }
         answer = {
             "version": catalog.version,
             "query": filters,

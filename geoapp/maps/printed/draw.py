@@ -14,9 +14,11 @@ from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
 from geoapp.data.schema import LAYERS
 from geoapp.maps.printed.projection import (
+    GEOD,
     MapInfo,
     Projected,
     line_parts,
+    lonlat,
     polygon_path,
 )
 from geoapp.maps.printed.text import PX_TO_PT, rgb
@@ -127,3 +129,27 @@ def draw_feature(ax, props: dict, geom, sectors: Iterable[str]) -> None:
             zorder=4,
             gid=props["id"],
         )
+
+
+def draw_uncertainty(ax, proj: Projected, props: dict, geom, sectors: Iterable[str]) -> None:
+    """The soft circle around an approximate point (``styles.uncertainty_km``), as on the web.
+
+    A geodesic circle: its points are the radius away on the ellipsoid, then projected,
+    so it is a true circle of that many km on the ground in any projection.
+    """
+    radius = styles.uncertainty_km(props, geom.geom_type)
+    if radius is None:
+        return
+    here = lonlat(proj, geom.x, geom.y)
+    if here is None:
+        return
+    azimuths = np.linspace(0, 360, 73)
+    lons, lats, _ = GEOD.fwd(np.full(73, here[0]), np.full(73, here[1]), azimuths,
+                             np.full(73, radius * 1000))  # fmt: skip
+    with np.errstate(all="ignore"):
+        xs, ys = proj.forward.transform(lons, lats)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        return
+    colour = styles.feature_style(props, sectors).colour
+    ax.fill(xs, ys, facecolor=(*rgb(colour), styles.UNCERTAINTY_OPACITY), edgecolor="none",
+            zorder=2.5, gid=f"{props['id']}-uncertainty")  # fmt: skip

@@ -36,7 +36,13 @@ from geoapp.data.query import Query
 from geoapp.maps.printed import png
 from geoapp.maps.printed.attribution import attribution
 from geoapp.maps.printed.decorations import draw_north_arrow, draw_scale_bar
-from geoapp.maps.printed.draw import draw_countries, draw_feature, draw_tiles, shown_features
+from geoapp.maps.printed.draw import (
+    draw_countries,
+    draw_feature,
+    draw_tiles,
+    draw_uncertainty,
+    shown_features,
+)
 from geoapp.maps.printed.labels import draw_labels
 from geoapp.maps.printed.legend import (
     decoration_sides,
@@ -126,6 +132,7 @@ def draw_map(
     draw_countries(ax, proj, faint=bool(tiles))
     for props, geom in shown:
         draw_feature(ax, props, geom, selection.shown_sectors)
+        draw_uncertainty(ax, proj, props, geom, selection.shown_sectors)
         info.feature_ids.append(props["id"])
     scale_side, north_side = decoration_sides(info.legend_loc)
     scale_box = draw_scale_bar(ax, proj, info, scale_side, scale)

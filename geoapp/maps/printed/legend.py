@@ -12,7 +12,7 @@ from geoapp import styles
 from geoapp.data.query import Query
 from geoapp.maps.printed.decorations import decoration_boxes
 from geoapp.maps.printed.projection import MapInfo, Projected
-from geoapp.maps.printed.text import PX_TO_PT
+from geoapp.maps.printed.text import PX_TO_PT, rgb
 
 
 def legend_handles(shown, selection: Query) -> list:
@@ -24,6 +24,12 @@ def legend_handles(shown, selection: Query) -> list:
         kind = entry.key.split(":")[0]
         if kind == "sector":
             handles.append(Patch(facecolor=entry.colour, edgecolor="none", label=label))
+        elif entry.key == "position:approximate":  # the soft circle of an approximate point
+            handles.append(
+                Line2D([], [], linestyle="none", marker="o", markersize=11,
+                       markerfacecolor=(*rgb(entry.colour), entry.opacity),
+                       markeredgecolor="none", label=label)
+            )  # fmt: skip
         elif kind in ("status", "position"):
             value = entry.key.split(":")[1]
             handles.append(

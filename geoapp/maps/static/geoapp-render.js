@@ -40,12 +40,28 @@
     if (!group.hasLayer(entry.leaflet)) group.addLayer(entry.leaflet);
   }
 
+  /** The soft circle the server gives an approximate point (radius in metres), or none. */
+  function drawUncertainty(entry, options) {
+    const group = geoapp.groups[entry.layerId];
+    if (entry.uncertainty && (!options || entry.uncertaintyKey !== JSON.stringify(options))) {
+      group.removeLayer(entry.uncertainty);
+      entry.uncertainty = null;
+    }
+    if (options && !entry.uncertainty) {
+      const [lon, lat] = entry.feature.geometry.coordinates;
+      entry.uncertainty = L.circle([lat, lon], options);
+      entry.uncertaintyKey = JSON.stringify(options);
+    }
+    if (entry.uncertainty && !group.hasLayer(entry.uncertainty)) group.addLayer(entry.uncertainty);
+  }
+
   function hide(entry) {
     const group = geoapp.groups[entry.layerId];
     if (entry.leaflet && group.hasLayer(entry.leaflet)) {
       entry.leaflet.closePopup();
       group.removeLayer(entry.leaflet);
     }
+    drawUncertainty(entry, null);
   }
 
   /** Whether a feature is drawn now. */
@@ -84,8 +100,10 @@
   geoapp.applyView = function (answer) {
     for (const entry of geoapp.entries) {
       const look = answer.features[entry.id];
-      if (look) draw(entry, answer.styles[look.style], look.style, look.className);
-      else hide(entry);
+      if (look) {
+        draw(entry, answer.styles[look.style], look.style, look.className);
+        drawUncertainty(entry, look.uncertainty || null);
+      } else hide(entry);
     }
     geoapp.renderLegend(answer.legend);
     geoapp.answer = answer;
