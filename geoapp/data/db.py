@@ -53,8 +53,8 @@ DEFAULT_SCHEMA = "geoapp"
 META_TABLE = "geoapp_meta"
 #: The table design. A database loaded with another design is refused until loaded again.
 #: 2: a column for every queryable property (kind, position, error_km, asset, status_as_of,
-#: status_source, claim, claimed_by), so that /ogc filters on each of them.
-SCHEMA_VERSION = 2
+#: status_source, claim, claimed_by), so that /ogc filters on each of them. 3: place.
+SCHEMA_VERSION = 3
 #: Seconds to wait for a connection before giving up.
 CONNECT_TIMEOUT = 5
 APPLICATION_NAME = "geoapp"
@@ -99,6 +99,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "text", _prop("name"), "hash"),
     # Query.text is a substring of the casefolded name: folded once here, by Python's rule.
     Column("name_folded", "text", lambda p: str(p.get("name", "")).casefold()),
+    Column("place", "text", _prop("place"), "btree"),
     Column("sector", "text", _prop("sector"), "btree"),
     Column("sectors", "text[]", _prop("sectors"), "gin"),
     Column("status", "text", _prop("status"), "btree"),
