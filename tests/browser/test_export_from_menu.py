@@ -35,8 +35,8 @@ BOUNDS = (
     " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
 )
 #: A legend row as pdftotext -layout writes it: "Energy (3)", alone on its line.
-#: A legend row as pdftotext reads it: "Naval base (1)"; rows in two columns share a line.
-PDF_ROW = re.compile(r"([A-Z][A-Za-z ]*?) \((\d+)\)")
+#: A legend row as pdftotext reads it, one a line: "Naval base (1)", "Schematic (±50 km) (1)".
+PDF_ROW = re.compile(r"^(\S.*?) \((\d+)\)$")
 
 
 def screen_legend(page) -> list[tuple[str, int]]:
@@ -67,7 +67,8 @@ def pdf_legend(path) -> list[tuple[str, int]]:
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     legend = text.split("Basemap:")[0]  # the credits below the map cite "Untitled text (2025)"
-    return sorted((m[1], int(m[2])) for m in PDF_ROW.finditer(legend))
+    rows = (PDF_ROW.match(line.strip()) for line in legend.splitlines())
+    return sorted((m[1], int(m[2])) for m in rows if m)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
