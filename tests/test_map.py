@@ -71,7 +71,11 @@ def test_page_has_a_toggle_per_sector_and_per_thematic_layer(client):
     page = parse(response.text)
     assert {v for (n, v) in page.boxes if n == "sector"} == set(SECTORS)
     assert [v for (n, v) in page.boxes if n == "layer"] == list(THEMATIC_LAYERS)
-    assert all(page.boxes.values())
+    assert all(on for (n, _), on in page.boxes.items() if n in ("sector", "layer"))
+    # The filters' boxes narrow when ticked: none is ticked on a plain link (all shown).
+    filters = {n for (n, _), on in page.boxes.items() if n not in ("sector", "layer")}
+    assert filters == {"status", "country", "source"}
+    assert not any(on for (n, _), on in page.boxes.items() if n in filters)
     for label in [*SECTORS.values(), *(LAYERS[k].title for k in THEMATIC_LAYERS)]:
         assert label in page.labels
     assert LAYERS["basemap"].title not in page.labels
