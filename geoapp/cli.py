@@ -179,6 +179,10 @@ EACH = ("sector", "layer")
 )
 @click.option("--country", help="Comma-separated ISO 3166-1 alpha-3 codes, e.g. TKM,RUS.")
 @click.option(
+    "--source",
+    help="Comma-separated source ids, or an article's table as ID:TABLE, e.g. rt-2025:security.",
+)
+@click.option(
     "--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]]."
 )
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
@@ -216,6 +220,7 @@ def export(
     bbox: str | None,
     status: str | None,
     country: str | None,
+    source: str | None,
     from_: str | None,
     to: str | None,
     lat: str | None,
@@ -269,7 +274,7 @@ def export(
         given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
                        "country": country, "from": from_, "to": to, "lat": lat, "lon": lon,
                        "zoom": zoom}  # fmt: skip
-        selection = exporters.export_query(
+        base = exporters.export_query(
             parse_query({k: v for k, v in given_query.items() if v is not None}, "export"), fmt
         )
         page = parse_page(
@@ -277,6 +282,25 @@ def export(
         )
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
+
+    try:
+        catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
+    except DataError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("geoapp: error: the data does not validate", err=True)
+        sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
+    if source is not None:
+        # The valid sources are the data's: the same parser as source= on every face.
+        try:
+            selection = parse_query({"source": source}, "export", sources=catalog.source_values())
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="--source") from None
+        selection = base.replace(sources=selection.sources)
+    else:
+        selection = base
 
     jobs = [(selection, out, title)]
     if each is not None:
@@ -288,16 +312,6 @@ def export(
         ]
     if not jobs:
         raise click.UsageError(f"--each {each}: no {each} is selected")
-
-    try:
-        catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
-    except DataError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("geoapp: error: the data does not validate", err=True)
-        sys.exit(1)
-    except BackendError as exc:
-        click.echo(f"geoapp: error: {exc}", err=True)
-        sys.exit(3)
 
     def run(job) -> Path:
         sel, path, job_title = job

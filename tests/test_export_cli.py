@@ -101,6 +101,8 @@ def test_each_layer_follows_the_selected_layers(capsys, tmp_path):
         (["--out", "m.csv", "--size", "800x600"], "applies to png, svg and pdf"),
         (["--out", "m.gpkg", "--title", "T"], "applies to png, svg, pdf and html"),
         (["--out", "m.png", "--each", "country"], "'country' is not one of 'sector', 'layer'"),
+        (["--out", "m.png", "--source", "nope"], "valid: ady-baku-port-2018,"),
+        (["--out", "m.png", "--source", "rt-2025:cyber"], "rt-2025:security"),
         (["--out", "m.png", "--sectors", "", "--each", "sector"], "no sector is selected"),
         (["--out", "no/such/folder/m.png"], "does not exist"),
         (["--out", "m.png", "--dpi", "5"], "--dpi"),
@@ -216,3 +218,11 @@ def test_console_script_end_to_end(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_source_keeps_one_article_table(capsys, tmp_path):
+    out = tmp_path / "security.geojson"
+    code, _, stderr = run(capsys, "--out", str(out), "--source", "rt-2025:security")
+    assert (code, stderr) == (0, "")
+    ids = {f["properties"]["id"] for f in json.loads(out.read_text())["features"]}
+    assert ids == {"area-maritime-safety", "border-tkm-caspian-coast", "programme-cyber-defense"}

@@ -71,7 +71,11 @@ def test_page_has_a_toggle_per_sector_and_per_thematic_layer(client):
     page = parse(response.text)
     assert {v for (n, v) in page.boxes if n == "sector"} == set(SECTORS)
     assert [v for (n, v) in page.boxes if n == "layer"] == list(THEMATIC_LAYERS)
-    assert all(page.boxes.values())
+    assert all(on for (n, _), on in page.boxes.items() if n in ("sector", "layer"))
+    # The filters' boxes narrow when ticked: none is ticked on a plain link (all shown).
+    filters = {n for (n, _), on in page.boxes.items() if n not in ("sector", "layer")}
+    assert filters == {"status", "country", "source"}
+    assert not any(on for (n, _), on in page.boxes.items() if n in filters)
     for label in [*SECTORS.values(), *(LAYERS[k].title for k in THEMATIC_LAYERS)]:
         assert label in page.labels
     assert LAYERS["basemap"].title not in page.labels
@@ -222,3 +226,27 @@ def test_links_follow_a_mount_prefix(client):
     assert '"/api/layers/pipelines"' in plain and 'href="/export.png"' in plain
     assert '"/geo/api/layers/pipelines"' in mounted and 'href="/geo/export.png"' in mounted
     assert '"/geo/api/view"' in mounted and 'href="/export.png"' not in mounted
+
+
+def test_view_counts_each_filter_value_beside_the_other_filters(client, catalog):
+    """A box's count is what ticking it alone would keep, the other filters as they are."""
+    from geoapp.data.query import Query
+
+    def count(**filters) -> int:
+        return sum(len(fs) for fs in catalog.query(Query(**filters)).values())
+
+    facets = client.get("/api/view?source=rt-2025&status=operating").get_json()["facets"]
+    for status in ("proposed", "operating", "event"):
+        assert facets["status"].get(status, 0) == count(sources=("rt-2025",), statuses=(status,))
+    for source in ("rt-2025", "rt-2025:trade", "diplomat-2017"):
+        assert facets["source"].get(source, 0) == count(sources=(source,), statuses=("operating",))
+    for country in ("TKM", "RUS", "IND"):
+        assert facets["country"].get(country, 0) == count(
+            sources=("rt-2025",), statuses=("operating",), countries=(country,)
+        )
+    assert facets["status"]["proposed"] and facets["source"]["rt-2025"] and facets["country"]["TKM"]
+    assert "rt-2025:trade" not in facets["source"]  # its rows are all proposed
+    page = client.get("/?country=TKM").get_data(as_text=True)
+    for control in ('id="time-from"', 'id="time-to"', 'id="time-play"', 'name="status"',
+                    'value="rt-2025:security"', 'name="country" value="TKM" checked'):  # fmt: skip
+        assert control in page

@@ -177,6 +177,7 @@ EVERY_FILTER = {
     "sectors_match": "all",
     "status": "operating,proposed",
     "country": "TKM,RUS",
+    "source": "rt-2025:trade,wikipedia-cac",
     "from": "2010",
     "to": "2030-06",
     "q": "turkmen",
@@ -191,17 +192,19 @@ def test_every_filter_of_the_page_is_an_export_parameter():
     assert set(FACES["map"]) - {"feature"} <= set(FACES["export"])
 
 
-def test_export_links_carry_every_filter_of_the_page(client):
+def test_export_links_carry_every_filter_of_the_page(client, catalog):
     answer = client.get("/api/view", query_string={**EVERY_FILTER, "bbox": "50,38,56,42"})
     assert answer.status_code == 200
     answer = answer.get_json()
-    expected = parse_query(EVERY_FILTER, "map")
-    assert parse_query(dict(parse_qsl(answer["query"])), "map") == expected
+    sources = catalog.source_values()
+    expected = parse_query(EVERY_FILTER, "map", sources=sources)
+    assert expected.sources == ("rt-2025:trade", "wikipedia-cac")
+    assert parse_query(dict(parse_qsl(answer["query"])), "map", sources=sources) == expected
     for fmt, link in answer["exports"].items():
         route, _, text = link.partition("?")
         assert route == f"/export.{fmt}"
         given = dict(parse_qsl(text, keep_blank_values=True))
-        assert parse_query(given, "export") == expected, fmt
+        assert parse_query(given, "export", sources=sources) == expected, fmt
     # The page's own links are the same before the script runs.
     html = client.get("/", query_string=EVERY_FILTER).get_data(as_text=True)
     links = dict(re.findall(r'<a data-format="(\w+)" href="([^"]+)"', html))

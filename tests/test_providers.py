@@ -137,6 +137,13 @@ def _point_of(layer: str) -> tuple[float, float]:
     return lon, lat
 
 
+#: Source filters: articles, their tables, a reference, the dataset, an id no feature cites
+#: as a table (so its ``:table`` value keeps nothing).
+SOURCE_CASES = ("rt-2025", "rt-2025:energy", "rt-2025:security", "rt-2025:trade",
+                "diplomat-2017", "natural-earth", "arabnews-hazar-2012",
+                "natural-earth:security")  # fmt: skip
+
+
 def _cases() -> list[tuple[str, Query]]:
     q = Query(layers=ALL_LAYERS)
     cases: list[tuple[str, Query]] = [("all", q), ("default-layers", Query())]
@@ -153,6 +160,11 @@ def _cases() -> list[tuple[str, Query]]:
         cases.append((f"country-{country}", q.replace(countries=(country,))))
     cases += [("country-none", q.replace(countries=())),
               ("country-two", q.replace(countries=("AFG", "AZE")))]  # fmt: skip
+    for source in SOURCE_CASES:
+        cases.append((f"source-{source}", q.replace(sources=(source,))))
+    cases += [("source-none", q.replace(sources=())),
+              ("source-two-tables", q.replace(sources=("rt-2025:energy", "rt-2025:trade"))),
+              ("source-table-and-id", q.replace(sources=("rt-2025:security", "diplomat-2017")))]  # fmt: skip
     x, y = _point_of("ports")
     for name, box in {
         "caspian": CASPIAN_BBOX,
@@ -277,6 +289,7 @@ def queries(draw):
         sectors_match=draw(st.sampled_from(["any", "all"])),
         statuses=draw(_subset(STATUSES)),
         countries=draw(_subset(["TKM", "RUS", "KAZ", "AZE", "IRN", "AFG"])),
+        sources=draw(_subset(SOURCE_CASES[:6])),
         bbox=draw(_boxes),
         time=draw(st.none() | st.just((first, last))),
         completed_by=draw(_days),

@@ -134,3 +134,72 @@ def test_tracking_tags_of_a_forwarded_link_are_ignored(client, tags):
 def test_other_unknown_parameters_keep_their_400(client):
     assert client.get("/?colour=red").status_code == 400
     assert client.get("/?utm=1").status_code == 400  # not a tracking tag: utm_ is
+
+
+# -- source: the data's vocabulary (registry ids and the articles' tables) -------------------
+
+SECURITY_TABLE = {"area-maritime-safety", "border-tkm-caspian-coast", "programme-cyber-defense"}
+
+
+def _ids(catalog, query) -> set[str]:
+    return {f["properties"]["id"] for fs in catalog.query(query).values() for f in fs}
+
+
+def test_source_values_are_the_registry_ids_and_the_article_tables(catalog):
+    values = catalog.source_values()
+    assert set(catalog.sources) <= set(values)
+    assert [v for v in values if ":" in v] == [
+        "rt-2025:energy",
+        "rt-2025:security",
+        "rt-2025:trade",
+    ]
+    assert values.index("rt-2025:energy") == values.index("rt-2025") + 1
+
+
+def test_a_table_keeps_its_rows_and_an_article_every_feature_citing_it(catalog):
+    values = catalog.source_values()
+    security = parse_query({"source": "rt-2025:security"}, "map", sources=values)
+    assert security.sources == ("rt-2025:security",)
+    assert security.canonical() == "source=rt-2025:security"
+    assert _ids(catalog, security) == SECURITY_TABLE
+    tables = parse_query({"source": "rt-2025:trade,rt-2025:energy"}, "map", sources=values)
+    assert tables.sources == ("rt-2025:energy", "rt-2025:trade")  # vocabulary order
+    rows = _ids(catalog, tables)
+    assert len(rows) == 6 and not rows & SECURITY_TABLE
+    article = _ids(catalog, Query(sources=("rt-2025",)))
+    assert rows | SECURITY_TABLE < article  # the article is cited beyond its tables
+    either = _ids(catalog, Query(sources=("rt-2025:security", "arabnews-hazar-2012")))
+    assert either == SECURITY_TABLE | {"event-2012-turkmen-naval-drill"}
+    assert _ids(catalog, Query(sources=())) == set()
+
+
+@pytest.mark.parametrize("raw", ["nope", "rt-2025:cyber", "natural-earth:security", "RT-2025"])
+def test_an_unknown_source_is_refused_naming_the_valid_ones(catalog, raw):
+    values = catalog.source_values()
+    with pytest.raises(QueryError) as caught:
+        parse_query({"source": raw}, "map", sources=values)
+    assert caught.value.parameter == "source" and list(caught.value.valid) == list(values)
+
+
+def test_source_is_a_filter_of_every_face_but_ogc(client):
+    for url in ("/?source=nope", "/api/view?source=nope", "/export.csv?source=nope",
+                "/api/layers/ports?source=nope"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "rt-2025:security" in response.get_data(as_text=True), url
+    rows = client.get("/api/layers/programmes?source=rt-2025:security").get_json()["features"]
+    assert [f["properties"]["id"] for f in rows] == ["programme-cyber-defense"]
+    view = client.get("/api/view?source=rt-2025:security").get_json()
+    assert set(view["features"]) == SECURITY_TABLE and view["query"] == "source=rt-2025:security"
+    assert "source=rt-2025:security" in view["exports"]["csv"]
+    assert client.get("/ogc/collections/ports/items?source=rt-2025").status_code == 400
+
+
+def test_describe_names_the_source_filter():
+    query = Query(sources=("rt-2025:security", "diplomat-2017"))
+    assert query.describe() == ["source rt-2025 security table, diplomat-2017"]
+
+
+def test_a_face_taking_source_must_pass_the_vocabulary():
+    with pytest.raises(TypeError):
+        parse_query({"source": "rt-2025"}, "map")

@@ -87,7 +87,7 @@ def layer_answer(catalog: Catalog, layer_id: str, args: Mapping[str, str]) -> En
         raise NotFoundError("layer", layer_id, list(catalog.layers()))
     if not args:
         return catalog.memo(("api-layer", layer_id), lambda: _whole(catalog, layer_id))
-    query = parse_query(args, "api", layer=LAYERS[layer_id])
+    query = parse_query(args, "api", layer=LAYERS[layer_id], sources=catalog.source_values())
     result = catalog.page(query, layer_id)
     body = _HEAD + b",".join(result.encoded) + _TAIL
     return Encoded(body, _digest(catalog.version, layer_id, query.canonical()))

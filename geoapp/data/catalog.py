@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from geoapp.cache import BuildOnceCache
 from geoapp.data.providers import LayerInfo, Provider, Result
-from geoapp.data.query import Query
+from geoapp.data.query import Query, source_vocabulary
 from geoapp.data.schema import ID_RE
 
 V = TypeVar("V")
@@ -56,6 +56,15 @@ class Catalog:
     @property
     def build_info(self) -> Mapping[str, Any]:
         return self.provider.build_info()
+
+    def source_values(self) -> tuple[str, ...]:
+        """The values ``source=`` takes in this data version (:func:`source_vocabulary`)."""
+
+        def build() -> tuple[str, ...]:
+            features = (f["properties"] for fs in self.query(Query()).values() for f in fs)
+            return source_vocabulary(self.sources, features)
+
+        return self.memo("source-values", build)
 
     # -- what the data says -------------------------------------------------------------
 

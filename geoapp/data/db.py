@@ -35,7 +35,7 @@ from shapely.geometry import shape
 
 from geoapp.data.providers.base import BackendError
 from geoapp.data.providers.files import encode
-from geoapp.data.schema import LAYERS, Layer, time_span
+from geoapp.data.schema import LAYERS, Layer, source_keys, time_span
 from geoapp.data.validate import (
     BUILD_FILE,
     SOURCES_FILE,
@@ -53,7 +53,9 @@ DEFAULT_SCHEMA = "geoapp"
 META_TABLE = "geoapp_meta"
 #: The table design. A database loaded with another design is refused until loaded again.
 #: 2: a column for every queryable property (kind, position, error_km, asset, status_as_of,
-#: status_source, claim, claimed_by), so that /ogc filters on each of them. 3: place.
+#: status_source, claim, claimed_by), so that /ogc filters on each of them.
+#: 3: ``source_keys``, the values ``source=`` matches (:func:`schema.source_keys`), and
+#: ``place`` (a queryable property since the stacks work).
 SCHEMA_VERSION = 3
 #: Seconds to wait for a connection before giving up.
 CONNECT_TIMEOUT = 5
@@ -109,6 +111,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("completion_date", "date", _as_date("completion_date"), "btree"),
     Column("expected_outcome", "text", _prop("expected_outcome"), "hash"),
     Column("table_row", "text", _prop("table_row"), "btree"),
+    # schema.source_keys(props): the ``source=`` values it answers to (ids, article tables).
+    Column("source_keys", "text[]", lambda p: list(source_keys(p)) or None, "gin"),
     Column("date", "text", _prop("date"), "btree"),
     # schema.time_span(props): the days a feature is about; NULL when undated.
     Column("time_start", "date", _span(0), "btree"),

@@ -33,6 +33,7 @@ from geoapp.data.schema import (
     STATUSES,
     THEMATIC_LAYERS,
     Layer,
+    source_keys,
     time_span,
 )
 from geoapp.errors import QueryError
@@ -82,6 +83,8 @@ class Query:
     sectors_match: str = "any"
     statuses: tuple[str, ...] | None = None
     countries: tuple[str, ...] | None = None
+    #: ``source=`` values: source ids, or ``<article id>:<table>`` (:func:`source_keys`).
+    sources: tuple[str, ...] | None = None
     bbox: BBox | None = None
     time: Span | None = None
     completed_by: date | None = None
@@ -117,6 +120,8 @@ class Query:
             parts.append(", ".join(STATUSES[s].lower() for s in self.statuses) or "no status")
         if self.countries is not None:
             parts.append(", ".join(COUNTRIES.get(c, c) for c in self.countries))
+        if self.sources is not None:
+            parts.append("source " + (", ".join(map(_source_words, self.sources)) or "none"))
         if self.time is not None:
             start, end = (d.isoformat() if d else None for d in self.time)
             if start and end:
@@ -137,11 +142,13 @@ class Query:
         with ``sectors_match='all'``) of the sectors; statuses and countries keep
         those with one of the values; ``time`` keeps features whose time span
         (:func:`schema.time_span`) overlaps it, and undated features never match;
+        ``sources`` keeps features citing one of the sources, or carrying a row of
+        one of the article tables named (:func:`schema.source_keys`);
         ``completed_by`` keeps those expected to complete on or before the date;
         ``text`` is a case-insensitive substring of the name; ``where`` is
         property equality (list properties contain the value, numbers compare as
         numbers, ``sector`` means any of ``sectors``). The basemap has no sectors,
-        statuses or countries and ignores those three filters.
+        statuses, countries or tables and ignores those four filters.
         """
         if layer.thematic:
             if self.sectors is not None:
@@ -156,6 +163,8 @@ class Query:
             if self.countries is not None and not set(self.countries).intersection(
                 props.get("country") or ()
             ):
+                return False
+            if self.sources is not None and not set(self.sources).intersection(source_keys(props)):
                 return False
         if self.time is not None and not _overlaps(time_span(props), self.time):
             return False
@@ -172,7 +181,7 @@ class Query:
 
         Used for cache keys and ETags together with the data version.
         """
-        return urlencode(self.to_args(), safe=",/")
+        return urlencode(self.to_args(), safe=",/:")
 
     def to_args(self) -> dict[str, str]:
         """The map page's parameters for this query (defaults left out)."""
@@ -187,6 +196,8 @@ class Query:
             args["status"] = ",".join(self.statuses)
         if self.countries is not None:
             args["country"] = ",".join(self.countries)
+        if self.sources is not None:
+            args["source"] = ",".join(self.sources)
         if self.bbox is not None:
             args["bbox"] = ",".join(f"{v:.4f}" for v in self.bbox)
         if self.time is not None:
@@ -269,6 +280,37 @@ VOCABULARIES: dict[str, Iterable[str]] = {
     "position": POSITIONS,
     "claim": CLAIMS,
 }
+
+
+def source_vocabulary(
+    registry: Mapping[str, Mapping[str, Any]], features: Iterable[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The values ``source=`` takes, from the data: the source registry and its tables.
+
+    Every registered source id, each followed by ``<id>:<table>`` for the tables of
+    an article (kind ``article``) that features carry rows of (``table_row``
+    ``security:Cyber Defense`` citing ``rt-2025`` gives ``rt-2025:security``), in
+    id order then table order: the order canonical queries list them in.
+    """
+    tables: dict[str, set[str]] = {}
+    for props in features:
+        table = str(props.get("table_row") or "").partition(":")[0]
+        for key in source_keys(props):
+            if ":" not in key and table:
+                tables.setdefault(key, set()).add(table)
+    values: list[str] = []
+    for key in sorted(registry):
+        values.append(key)
+        if registry[key].get("kind") == "article":
+            values += [f"{key}:{table}" for table in sorted(tables.get(key, ()))]
+    return tuple(values)
+
+
+def _source_words(value: str) -> str:
+    """``rt-2025:security`` -> ``rt-2025 security table`` (a caption's words)."""
+    key, _, table = value.partition(":")
+    return f"{key} {table} table" if table else key
+
 
 #: Properties whose filter matches the members of another, list, property:
 #: ``sector=energy`` means "energy among its sectors" on /ogc as on the map and
@@ -486,6 +528,11 @@ def _set_time(end: bool) -> Setter:
     return setter
 
 
+def _set_source(fields: dict[str, Any], raw: str) -> None:
+    # Checked against the data's vocabulary in parse_query (the face passes it).
+    fields["_source"] = raw
+
+
 def _set_datetime(fields: dict[str, Any], raw: str) -> None:
     span = parse_datetime(raw)
     if span != (None, None):
@@ -540,6 +587,7 @@ PARAMETERS: dict[str, Setter] = {
     "sectors_match": _set_sectors_match,
     "status": _set_list("statuses", "status", STATUSES),
     "country": _set_list("countries", "country", COUNTRIES),
+    "source": _set_source,
     "bbox": _set_bbox,
     "from": _set_time(end=False),
     "to": _set_time(end=True),
@@ -552,7 +600,7 @@ PARAMETERS: dict[str, Setter] = {
     "feature": _set_feature,
 }
 
-_FILTERS = ("sectors", "sectors_match", "status", "country", "from", "to", "q")
+_FILTERS = ("sectors", "sectors_match", "status", "country", "source", "from", "to", "q")
 #: The parameters of each face. A face may also take its own options (an export's
 #: ``title`` and ``size``, the OGC API's ``limit``), which it reads itself.
 FACES: dict[str, tuple[str, ...]] = {
@@ -568,6 +616,7 @@ FACES: dict[str, tuple[str, ...]] = {
         "sectors_match",
         "status",
         "country",
+        "source",
         "bbox",
         "from",
         "to",
@@ -593,12 +642,15 @@ def parse_query(
     *,
     layer: Layer | None = None,
     options: Sequence[str] = (),
+    sources: Sequence[str] | None = None,
 ) -> Query:
     """Parse a face's parameters into a Query; raise QueryError naming the valid values.
 
     ``layer`` fixes the layer (``/api`` and ``/ogc`` take it from the path); on
     ``/ogc`` its queryable properties become ``where`` filters. ``options`` are
-    the face's own parameters, allowed here and read by the face.
+    the face's own parameters, allowed here and read by the face. ``sources`` is
+    the data's :func:`source_vocabulary` (``Catalog.source_values()``), which a
+    face taking ``source`` must pass: the valid values are the data's.
 
     Examples
     --------
@@ -624,6 +676,11 @@ def parse_query(
             where.append((name, check_property(name, raw, fields_of_layer[name])))
             continue
         PARAMETERS[name](fields, raw)
+    source = fields.pop("_source", None)
+    if source is not None:
+        if sources is None:
+            raise TypeError("parse_query: 'source' needs the data's vocabulary (sources=)")
+        fields["sources"] = parse_list("source", source, sources)
     centre = fields.pop("_centre", None)
     if centre is not None:
         if None in centre:

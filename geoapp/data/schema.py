@@ -327,6 +327,20 @@ def normalise_completion(text: str) -> date:
     raise ValueError(f"unrecognised expected completion {text!r}")
 
 
+def source_keys(props: dict) -> tuple[str, ...]:
+    """The ``source=`` values a feature answers to: the one rule every source filter uses.
+
+    Each source id it cites, and, for a feature that carries a row of an article's
+    table (``table_row`` ``security:Cyber Defense``), ``<id>:<table>`` for each id it
+    cites (``rt-2025:security``). Which of those a query may name is the data's
+    (:func:`geoapp.data.query.source_vocabulary`: registered ids, and the tables of
+    articles).
+    """
+    cited = list(dict.fromkeys(s["article"] for s in props.get("sources") or ()))
+    table = str(props.get("table_row") or "").partition(":")[0]
+    return (*cited, *(f"{a}:{table}" for a in cited if table))
+
+
 def time_span(props: dict) -> tuple[date | None, date | None] | None:
     """The days a feature is about: the one rule every time filter uses.
 

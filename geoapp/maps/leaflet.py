@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 
 import folium
@@ -137,6 +138,67 @@ def page_settings(
             {"name": f.name, "label": field_label(f.name), "type": f.type} for f in POPUP_FIELDS
         ],
         "centreDecimals": CENTRE_DECIMALS,
+    }
+
+
+def filter_controls(catalog: Catalog, query: Query) -> dict:
+    """The page's time, status, country and source controls, from the data's vocabularies.
+
+    ``time``: the years the features' time spans cover (:func:`schema.time_span`, through
+    each layer's extent) and the query's window in them. ``status`` and ``country``: the
+    values the features carry, in vocabulary order; ``source``: each article with its
+    tables (:meth:`Catalog.source_values`). A value the query names is always listed,
+    so that the controls can say what the link shows. Counts come with each view answer.
+    """
+
+    def present() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {"status": set(), "country": set()}
+        for features in catalog.query(Query()).values():
+            for feature in features:
+                props = feature["properties"]
+                found["status"].add(props["status"])
+                found["country"].update(props.get("country") or ())
+        return found
+
+    found = catalog.memo("filter-vocabulary", present)
+    extents = [info.time_extent for info in catalog.layers().values() if info.time_extent]
+    years = [d.year for extent in extents for d in extent if d is not None] or [date.today().year]
+    first, last = min(years), max(years)
+    start, end = query.time or (None, None)
+    sources = catalog.sources
+    articles = [
+        k for k in catalog.source_values() if ":" in k or sources[k].get("kind") == "article"
+    ]
+    named = [k for k in query.sources or () if k not in articles]
+
+    def box(value: str, label: str, chosen: tuple[str, ...] | None) -> dict:
+        return {"value": value, "label": label, "on": value in (chosen or ())}
+
+    def source_label(value: str) -> str:
+        key, _, table = value.partition(":")
+        return f"{table.capitalize()} table" if table else sources[key]["title"]
+
+    return {
+        "time": {
+            "min": first,
+            "max": last,
+            "from": min(max(start.year, first), last) if start else first,
+            "to": max(min(end.year, last), first) if end else last,
+        },
+        "status": [
+            box(s, label, query.statuses)
+            for s, label in STATUSES.items()
+            if s in found["status"] or s in (query.statuses or ())
+        ],
+        "country": [
+            box(c, name, query.countries)
+            for c, name in COUNTRIES.items()
+            if c in found["country"] or c in (query.countries or ())
+        ],
+        "source": [
+            {**box(v, source_label(v), query.sources), "table": ":" in v}
+            for v in [*articles, *named]
+        ],
     }
 
 
@@ -354,6 +416,8 @@ def render_page(
             for s, label in SECTORS.items()
         ],
         layers=_layer_toggles(query, standalone),
+        filters=filter_controls(catalog, query),
+        facets=answer["facets"],
         legend=answer["legend"],
         exports={} if standalone else answer["exports"],
         export_labels={fmt: label for fmt, (label, _) in exports.items()},

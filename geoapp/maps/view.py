@@ -20,6 +20,7 @@ from urllib.parse import quote
 from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
+from geoapp.data.schema import source_keys
 
 #: Side of a point symbol's icon in CSS pixels.
 ICON_SIZE = 2 * styles.POINT_RADIUS + 6
@@ -68,7 +69,8 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
     """The answer to a query for the browser: features shown, their looks, the legend.
 
     ``features`` maps each shown feature's id to its style key and CSS classes;
-    ``styles`` maps each key to Leaflet options. ``exports`` maps each format of
+    ``styles`` maps each key to Leaflet options; ``facets`` counts what each value
+    of the page's filters would keep (:func:`facet_counts`). ``exports`` maps each format of
     the Export menu to its route; the links carry the query's filters and the
     script adds the view (centre, zoom, box) and the page's options.
 
@@ -85,6 +87,38 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
         **drawn.answer,
         "legend": legend_rows(styles.legend(counted, query.shown_sectors)),
     }
+
+
+#: The filters the page offers as checkboxes with counts: URL parameter -> Query field.
+FACETS = {"status": "statuses", "country": "countries", "source": "sources"}
+
+
+def facet_counts(catalog: Catalog, query: Query) -> dict[str, dict[str, int]]:
+    """For each filter the page offers, how many features each value would keep.
+
+    A value's count is of the features that every *other* current filter keeps
+    (layers, sectors, time, the other facets) and that have the value: what the
+    reader gets by ticking it alone. ``source`` counts the values the data takes
+    (:meth:`Catalog.source_values`). The box on screen does not narrow them.
+    """
+    valid_sources = set(catalog.source_values())
+    counts: dict[str, dict[str, int]] = {}
+    for parameter, field in FACETS.items():
+        others = query.replace(**{field: None}, bbox=None)
+        tally: dict[str, int] = {}
+        for features in catalog.query(others).values():
+            for feature in features:
+                props = feature["properties"]
+                if parameter == "status":
+                    values: Iterable[str] = (props["status"],)
+                elif parameter == "country":
+                    values = props.get("country") or ()
+                else:
+                    values = (k for k in source_keys(props) if k in valid_sources)
+                for value in values:
+                    tally[value] = tally.get(value, 0) + 1
+        counts[parameter] = tally
+    return counts
 
 
 class _Drawn(NamedTuple):
@@ -136,6 +170,7 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
             "features": features,
             "styles": looks,
             "count": len(shown),
+            "facets": facet_counts(catalog, query),
             "exports": {
                 fmt: f"{url}?{filters}" if filters else url for fmt, url in exports.items()
             },

@@ -37,6 +37,7 @@ def view():
     ``bbox`` (the view on screen) narrows the legend's counts to what is in it; the
     part that does not depend on the box is kept per filter set (:func:`view_answer`).
     """
-    query = parse_query(request.args, "view")
+    data = catalog()
+    query = parse_query(request.args, "view", sources=data.source_values())
     exports = {fmt: url_for("export.export", fmt=fmt) for fmt in FORMATS}
-    return send_body(dumps(view_answer(catalog(), query, exports)), "application/json", cors=True)
+    return send_body(dumps(view_answer(data, query, exports)), "application/json", cors=True)

@@ -43,7 +43,10 @@ def export(fmt: str):
     if fmt not in FORMATS:
         raise QueryError("format", fmt, FORMATS)
     args = request.args
-    query = export_query(parse_query(args, "export", options=OPTIONS), fmt)
+    catalog = current_catalog()
+    query = export_query(
+        parse_query(args, "export", options=OPTIONS, sources=catalog.source_values()), fmt
+    )
     # Empty values count as absent, as in a form submitted with blank fields.
     check_options(fmt, [name for name in OPTIONS if (args.get(name) or "").strip()])
     title = parse_title(args.get("title"))
@@ -53,7 +56,6 @@ def export(fmt: str):
         preset=args.get("preset"),
     )
     options = ExportOptions(page=page, title=title)
-    catalog = current_catalog()
 
     # Images take a budget slot to draw (BusyError: a 503 with Retry-After, geoapp.errors);
     # a PNG whose map is drawn already only adds its title, and takes none.

@@ -38,9 +38,9 @@ def page_cache() -> BuildOnceCache[tuple[bytes, str]]:
 @bp.get("/")
 def index():
     """The map; the query string chooses what it shows (400 naming the valid values)."""
-    query = parse_query(request.args, "map")
-    config = current_app.config
     data = catalog()
+    query = parse_query(request.args, "map", sources=data.source_values())
+    config = current_app.config
     hosts = leaflet.online_tile_hosts() if config["ONLINE_TILES"] else ()
 
     def build() -> tuple[bytes, str]:

@@ -161,5 +161,6 @@ class FilesProvider(Provider):
 
 def _filters(query: Query) -> bool:
     """Whether the query filters by anything but its bbox (the common, fast case: no)."""
-    values = (query.sectors, query.statuses, query.countries, query.time, query.completed_by)
+    values = (query.sectors, query.statuses, query.countries, query.sources, query.time)
+    values += (query.completed_by,)
     return any(v is not None for v in values) or bool(query.text) or bool(query.where)

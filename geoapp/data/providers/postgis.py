@@ -370,7 +370,7 @@ def where(query: Query, layer: Layer) -> tuple[list[sql.Composable], list[Any]]:
         conditions.append(sql.SQL(text))
         params.extend(values)
 
-    if layer.thematic:  # the basemap has no sectors, statuses or countries
+    if layer.thematic:  # the basemap has no sectors, statuses, countries or tables
         if query.sectors is not None:
             if query.sectors_match == "all":
                 if query.sectors:
@@ -383,6 +383,8 @@ def where(query: Query, layer: Layer) -> tuple[list[sql.Composable], list[Any]]:
             add("status = ANY(%s::text[])", list(query.statuses))
         if query.countries is not None:
             add("country && %s::text[]", list(query.countries))
+        if query.sources is not None:  # schema.source_keys, stored at load
+            add("source_keys && %s::text[]", list(query.sources))
     if query.time is not None:  # overlap; an undated feature never matches
         first, last = query.time
         add("time_start IS NOT NULL")

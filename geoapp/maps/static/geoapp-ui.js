@@ -28,6 +28,8 @@
       const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
       params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
     }
+    // Time, status, country and source controls (geoapp-filters.js).
+    if (geoapp.filterControls) geoapp.filterControls.write(params);
     if (geoapp.map) params.set("bbox", geoapp.viewBox(geoapp.map));
     return params.toString().replaceAll("%2C", ",");
   };
@@ -82,6 +84,7 @@
       // drag in progress): the move's end asks again.
       if (query !== geoapp.stateQuery() && geoapp.applying !== answered) return geoapp.applying;
       geoapp.applyView(answer);
+      if (geoapp.filterControls) geoapp.filterControls.show(answer);
       if (geoapp.map) geoapp.syncUrl(geoapp.map);
       return answer;
     });
