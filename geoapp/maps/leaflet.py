@@ -62,6 +62,7 @@ def field_label(name: str) -> str:
         "length_km": "Length (km)",
         "capacity_bcm": "Capacity (bcm/yr)",
         "table_row": "Article table row",
+        "aliases": "Also known as",
     }.get(name, name.replace("_", " ").capitalize())
 
 
