@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from geoapp.data.catalog import Catalog
-from geoapp.data.query import Query
+from geoapp.data.query import MAX_TEXT, Query
 from geoapp.data.schema import LAYERS
 
-#: Longest search text, in characters, and the most results one answer lists.
-MAX_QUERY = 100
+#: Longest search text, in characters (the page's ``q``), and the most results one answer lists.
+MAX_QUERY = MAX_TEXT
 MAX_LIMIT = 100
 
 #: Fields searched, best first (a near miss ranks after every exact field).

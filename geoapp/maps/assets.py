@@ -43,7 +43,13 @@ MAP_JS: tuple[tuple[str, str, str], ...] = (("leaflet", "leaflet", "leaflet.js")
 MAP_CSS: tuple[tuple[str, str, str], ...] = (("leaflet_css", "leaflet", "leaflet.css"),)
 
 #: The page's own scripts and styles (geoapp/static/), in load order.
-OWN_JS: tuple[str, ...] = ("geoapp-data.js", "geoapp-render.js", "geoapp-popup.js", "geoapp-ui.js")
+OWN_JS: tuple[str, ...] = (
+    "geoapp-data.js",
+    "geoapp-render.js",
+    "geoapp-popup.js",
+    "geoapp-search.js",
+    "geoapp-ui.js",
+)
 OWN_CSS: tuple[str, ...] = ("geoapp.css",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -1,6 +1,9 @@
-"""``/api/search`` on both providers: the rule's answer as JSON, its bounds as 400s."""
+"""Search on the web, on both providers: ``/api/search`` (the rule's answer as JSON, its
+bounds as 400s) and the page opened with ``/?q=`` (its matches listed before any script)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -64,3 +67,19 @@ def test_bad_search_is_a_json_400_naming_the_rule(client, query, says):
 
 def test_tracking_tags_are_ignored(client):
     assert client.get("/api/search?q=aktau&utm_source=mail").status_code == 200
+
+
+def test_the_page_opened_with_q_lists_every_match_and_draws_everything(client, catalog):
+    """The search form submits ``/?q=`` before the scripts load: a page, with its list."""
+    response = client.get("/?q=Turkmenbashy")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    listed = re.findall(r'<button type="button" data-feature-id="([^"]+)">', html)
+    assert listed == [m.id for m in search_catalog(catalog, "Turkmenbashy")]
+    assert listed[0] == "port-turkmenbashi"
+    assert 'value="Turkmenbashy"' in html
+    # q is the box's text, not a filter: the script is told to draw every layer, unfiltered.
+    settings = re.search(r'id="geoapp-settings">(.*?)</script>', html, re.S)[1]
+    assert '"filters":""' in settings.replace(" ", "")
+    assert client.get("/?q=xqzvw").status_code == 200
+    assert "No feature matches" in client.get("/?q=xqzvw").get_data(as_text=True)
