@@ -183,7 +183,15 @@ def test_vendored_leaflet_is_served_immutable_and_nothing_else_is(client):
 
 
 @pytest.mark.parametrize(
-    "name", ["geoapp-data.js", "geoapp-render.js", "geoapp-popup.js", "geoapp-ui.js", "geoapp.css"]
+    "name",
+    [
+        "geoapp-data.js",
+        "geoapp-render.js",
+        "geoapp-popup.js",
+        "geoapp-search.js",
+        "geoapp-ui.js",
+        "geoapp.css",
+    ],
 )
 def test_page_scripts_and_styles_are_served(client, name):
     assert f'/static/{name}"' in client.get("/").text

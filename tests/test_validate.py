@@ -56,6 +56,10 @@ def test_the_bundled_data_is_clean():
         ("ports", {"sources": [{"article": "rt-2025", "section": "x"}] * 2},
          "source listed twice: rt-2025 / x"),
         ("ports", {"id": "Port Aktau"}, "id 'Port Aktau' must be lowercase"),
+        ("ports", {"aliases": "Aqtau"}, "'aliases' must be a non-empty list of strings"),
+        ("ports", {"aliases": ["Aqtau", ""]}, "'aliases' must be a non-empty list of strings"),
+        ("ports", {"aliases": ["Aqtau", "AQTAU"]}, "'aliases' lists a name twice"),
+        ("ports", {"aliases": ["Ports one"]}, "'aliases' repeats the name"),
     ],
 )  # fmt: skip
 def test_property_rules(tmp_path, layer, overrides, expected):

@@ -261,7 +261,7 @@ def queryables(layer: Layer) -> Mapping[str, str]:
 def _queryables_of(layer: Layer) -> dict[str, str]:
     if not layer.thematic:
         return {name: "str" for name in BASEMAP_FIELDS if name != "sources"}
-    skip = {"summary", "notes", "sources", "position_source"}
+    skip = {"summary", "notes", "sources", "position_source", "aliases"}
     return {f.name: f.type for f in FIELDS if f.name not in skip}
 
 

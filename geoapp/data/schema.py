@@ -212,6 +212,12 @@ FIELDS: tuple[Field, ...] = (
     Field("id", "str", True, "Stable id, unique across layers (lowercase, digits, hyphens)."),
     Field("name", "str", True, "Display name."),
     Field("place", "str", False, "Town or site a point is at: names a stack of points on the map."),
+    Field(
+        "aliases",
+        "list[str]",
+        False,
+        "Other names search finds it by: former names, other spellings and transliterations.",
+    ),
     Field("layer", "str", True, "The layer id; equals the file it is in."),
     Field("sector", "str", True, "Primary sector: energy, security or trade."),
     Field("sectors", "list[str]", True, "Every sector that applies; includes `sector`."),

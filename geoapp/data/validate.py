@@ -324,6 +324,13 @@ def _vocabulary_messages(props: dict, layer: Layer) -> Iterator[str]:
     if isinstance(country, list):
         for code in [c for c in country if c not in COUNTRIES]:
             yield f"unknown country code {code!r}; valid: {', '.join(COUNTRIES)}"
+    aliases = props.get("aliases")
+    if isinstance(aliases, list) and all(isinstance(a, str) for a in aliases):
+        folded = [a.strip().casefold() for a in aliases]
+        if len(set(folded)) != len(folded):
+            yield "'aliases' lists a name twice"
+        if str(props.get("name", "")).strip().casefold() in folded:
+            yield "'aliases' repeats the name"
 
 
 def _date_messages(props: dict) -> Iterator[str]:

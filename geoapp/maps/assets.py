@@ -47,6 +47,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-data.js",
     "geoapp-render.js",
     "geoapp-popup.js",
+    "geoapp-search.js",
     "geoapp-ui.js",
     "geoapp-filters.js",
 )

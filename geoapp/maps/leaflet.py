@@ -63,6 +63,7 @@ def field_label(name: str) -> str:
         "length_km": "Length (km)",
         "capacity_bcm": "Capacity (bcm/yr)",
         "table_row": "Article table row",
+        "aliases": "Also known as",
     }.get(name, name.replace("_", " ").capitalize())
 
 
@@ -344,6 +345,8 @@ def render_page(
     online_tiles: bool = False,
     default_tiles: str = "",
     title: str | None = None,
+    search_url: str | None = None,
+    search: tuple[str, Sequence[Mapping]] | None = None,
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
@@ -353,7 +356,9 @@ def render_page(
     of those options applies to (the export's own rule, which the script follows);
     a standalone page carries the features the query keeps (and the basemap) and
     its one view answer in a JSON data block. Either way the data reaches the page
-    only through ``tojson``.
+    only through ``tojson``. ``search_url`` is where the search box asks
+    (``/api/search``); ``search`` is a text and its matches (``search_answer``'s
+    JSON), listed in the page as it opens, before any script runs.
     """
     standalone = layer_url is None
     m = build_map(
@@ -399,6 +404,7 @@ def render_page(
                 view_url=view_url,
             ),
             "exportOptions": {k: list(v) for k, v in (export_options or {}).items()},
+            "searchUrl": search_url,
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(
@@ -423,6 +429,7 @@ def render_page(
         export_labels={fmt: label for fmt, (label, _) in exports.items()},
         pages=page_choices(),
         max_title=MAX_TITLE,
+        search=_search_list(search),
     )
     if standalone:
         # A file opened from disk has no headers: its policy travels in a <meta>, which
@@ -430,6 +437,25 @@ def render_page(
         policy = csp.page_policy(html, frame_ancestors=False)
         html = html.replace(CSP_PLACEHOLDER, policy, 1)
     return html
+
+
+def _search_list(search: tuple[str, Sequence[Mapping]] | None) -> dict | None:
+    """The search box's text, what it says and its matches, each with its layer's title."""
+    if search is None:
+        return None
+    text, found = search
+    return {
+        "q": text,
+        "status": search_status(len(found), text),
+        "results": [{**m, "layer_title": LAYERS[m["layer"]].title} for m in found],
+    }
+
+
+def search_status(count: int, text: str) -> str:
+    """What the search box says of an answer (the script says the same)."""
+    if not count:
+        return f"No feature matches “{text}”."
+    return "1 match." if count == 1 else f"{count} matches, best first."
 
 
 def _layer_toggles(query: Query, standalone: bool) -> list[dict]:

@@ -1,4 +1,4 @@
-"""``/api``: the layer list, one layer as GeoJSON, and what the map shows for a query."""
+"""``/api``: the layer list, one layer as GeoJSON, what the map shows, and search."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, request, url_for
 
 from geoapp.api import layers as api
 from geoapp.api.ogc import dumps
+from geoapp.api.search import search_answer
 from geoapp.data.query import parse_query
 from geoapp.export.formats import FORMATS
 from geoapp.maps.view import view_answer
@@ -41,3 +42,10 @@ def view():
     query = parse_query(request.args, "view", sources=data.source_values())
     exports = {fmt: url_for("export.export", fmt=fmt) for fmt in FORMATS}
     return send_body(dumps(view_answer(data, query, exports)), "application/json", cors=True)
+
+
+@bp.get("/search")
+def search():
+    """The features whose names (or aliases, place, table row, summary) match ``q``."""
+    doc = search_answer(catalog(), request.args)
+    return send_body(dumps(doc), "application/json", cors=True)

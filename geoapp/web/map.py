@@ -6,6 +6,7 @@ import threading
 
 from flask import Blueprint, current_app, request, url_for
 
+from geoapp.api.search import search_answer
 from geoapp.cache import BuildOnceCache
 from geoapp.data.query import parse_query
 from geoapp.export.formats import FORMATS, formats_taking
@@ -40,6 +41,9 @@ def index():
     """The map; the query string chooses what it shows (400 naming the valid values)."""
     data = catalog()
     query = parse_query(request.args, "map", sources=data.source_values())
+    # ``q`` is the search box's text (its form submits here before the scripts load):
+    # the page opens with its matches listed and shows every feature, not a filter.
+    text, query = query.text, query.replace(text=None)
     config = current_app.config
     hosts = leaflet.online_tile_hosts() if config["ONLINE_TILES"] else ()
 
@@ -56,10 +60,12 @@ def index():
             export_options={name: formats_taking(name) for name in MENU_OPTIONS},
             online_tiles=bool(config["ONLINE_TILES"]),
             default_tiles=config["DEFAULT_TILES"],
+            search_url=url_for("api.search"),
+            search=None if text is None else (text, search_answer(data, {"q": text})),
         )
         return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
 
-    key = (data.version, request.script_root, query.canonical())
+    key = (data.version, request.script_root, query.canonical(), text)
     body, policy = page_cache().get(key, build)
     response = send_body(body, "text/html")
     response.headers["Content-Security-Policy"] = policy

@@ -1,5 +1,6 @@
-/* geoapp map page, part 4 of 4: controls. Toggles, URL state, search, export links
- * and the fullscreen button; started by folium's script (geoapp.start(map)).
+/* geoapp map page, part 4 of 4: controls. Toggles, URL state, export links
+ * and the fullscreen button (search: geoapp-search.js); started by folium's script
+ * (geoapp.start(map)).
  */
 "use strict";
 
@@ -111,26 +112,6 @@
     return geoapp.applying;
   };
 
-  function rank(name, needle) {
-    const n = name.toLocaleLowerCase();
-    if (!n.includes(needle)) return null;
-    return [n.startsWith(needle) ? 0 : 1, n.length];
-  }
-
-  /** The best feature for a search: name contains the text, prefix first, shortest first. */
-  geoapp.find = function (text) {
-    const needle = text.trim().toLocaleLowerCase();
-    if (!needle) return null;
-    let best = null;
-    for (const entry of geoapp.entries) {
-      const r = rank(entry.feature.properties.name, needle);
-      if (r && (!best || r[0] < best.r[0] || (r[0] === best.r[0] && r[1] < best.r[1]))) {
-        best = { entry, r };
-      }
-    }
-    return best && best.entry;
-  };
-
   /** Show a feature (switching its layer and sector on if needed), fly to it, open it. */
   geoapp.reveal = async function (entry) {
     const map = geoapp.map;
@@ -157,28 +138,6 @@
     }
     setTimeout(open, 1500);
   };
-
-  function initSearch() {
-    const form = document.getElementById("search");
-    const input = document.getElementById("search-input");
-    const status = document.getElementById("search-status");
-    const names = document.getElementById("search-names");
-    const options = geoapp.entries
-      .map((e) => e.feature.properties.name)
-      .sort()
-      .map((name) => {
-        const option = document.createElement("option");
-        option.value = name;
-        return option;
-      });
-    names.replaceChildren(...options);
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const entry = geoapp.find(input.value);
-      status.textContent = entry ? "" : `No feature named “${input.value.trim()}”.`;
-      if (entry) geoapp.reveal(entry);
-    });
-  }
 
   const Fullscreen = L.Control.extend({
     options: { position: "topleft" },
@@ -235,7 +194,7 @@
       .then(() => geoapp.apply())
       .then(
         () => {
-          initSearch();
+          geoapp.initSearch();
           document.body.dataset.ready = "true";
         },
         (error) => {

@@ -1,0 +1,39 @@
+"""``/api/search``: the features a text names, best first, as a function with no Flask in it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from geoapp.data.catalog import Catalog
+from geoapp.data.query import check_parameters, is_tracking
+from geoapp.data.search import MAX_LIMIT, MAX_QUERY, search_catalog
+from geoapp.errors import QueryError
+
+PARAMETERS = ("q", "limit")
+_WHOLE = re.compile(r"[0-9]{1,4}")
+Q_HINT = f"search text of 1 to {MAX_QUERY} characters"
+LIMIT_HINT = f"a whole number from 1 to {MAX_LIMIT}"
+
+
+def search_answer(catalog: Catalog, args: Mapping[str, str]) -> list[dict]:
+    """``[{id, name, layer, field, match, snippet?}]`` for ``q``, at most ``limit`` of them.
+
+    A blank or overlong ``q`` and a ``limit`` out of its bounds are a QueryError
+    (400) that says the rule; a text that matches nothing is an empty list.
+    """
+    args = {name: raw for name, raw in args.items() if not is_tracking(name)}
+    check_parameters(args, PARAMETERS)
+    raw = args.get("q", "")
+    text = raw.strip()
+    if not text or len(text) > MAX_QUERY or "\x00" in text:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise QueryError("q", shown.replace("\x00", "\\0"), Q_HINT)
+    limit = args.get("limit")
+    if limit is None:
+        count = MAX_LIMIT
+    elif _WHOLE.fullmatch(limit) and 1 <= int(limit) <= MAX_LIMIT:
+        count = int(limit)
+    else:
+        raise QueryError("limit", limit, LIMIT_HINT)
+    return [m.to_json() for m in search_catalog(catalog, text)[:count]]
