@@ -332,6 +332,25 @@ def components(m: folium.Map) -> dict[str, str]:
     }
 
 
+def _search_names(thematic: dict) -> list[tuple[str, str]]:
+    """(text, feature id) for every name, alias and place of a standalone file's features.
+
+    A place names its first feature in label order (a port before an event there).
+    """
+    order = {layer: i for i, layer in enumerate(styles.LABEL_PRIORITY)}
+    features = sorted(
+        (f for fc in thematic.values() for f in fc["features"]),
+        key=lambda f: order.get(f["properties"]["layer"], 99),
+    )
+    names: dict[str, str] = {}
+    for f in features:
+        p = f["properties"]
+        for text in (p["name"], *(p.get("aliases") or ()), p.get("place")):
+            if text:
+                names.setdefault(text, p["id"])
+    return sorted(names.items(), key=lambda item: item[0].casefold())
+
+
 def render_page(
     catalog: Catalog,
     query: Query,
@@ -405,6 +424,9 @@ def render_page(
             ),
             "exportOptions": {k: list(v) for k, v in (export_options or {}).items()},
             "searchUrl": search_url,
+            # A file has no server to run the search rule: it offers the names it can go
+            # to (names, aliases, places) in a native list, which the browser filters.
+            "searchNames": _search_names(data["thematic"]) if data else None,
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(

@@ -45,3 +45,25 @@ def test_standalone_html_has_no_remote_references(catalog, tmp_path):
     # Links may point out (Leaflet's attribution); nothing may be loaded from outside.
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", html)
     assert "@import" not in html
+
+
+def test_standalone_search_offers_names_aliases_and_places_and_goes_to_the_one_picked(
+    watched_page, catalog, tmp_path
+):
+    """No server, no second search rule: the names come from Python, the browser filters them."""
+    page, watch = watched_page
+    path = exporters.write_export(catalog, parse_selection(), "html", tmp_path / "map.html")
+    page.goto(path.as_uri())
+    page.wait_for_selector(".id-port-turkmenbashi", state="attached", timeout=15_000)
+    offered = page.eval_on_selector_all("#search-names option", "os => os.map(o => o.value)")
+    assert {"Krasnovodsk", "Turkmenbashi", "Turkmenbashi International Seaport"} <= set(offered)
+    page.fill("#search-input", "Krasnovodsk")
+    page.press("#search-input", "Enter")
+    page.wait_for_selector(".leaflet-popup .popup-name", timeout=10_000)
+    assert page.inner_text(".leaflet-popup .popup-name") == "Turkmenbashi International Seaport"
+    page.fill("#search-input", "Atlantis")
+    page.press("#search-input", "Enter")
+    page.wait_for_function(
+        "document.getElementById('search-status').textContent.includes('Atlantis')"
+    )
+    assert not watch.outside

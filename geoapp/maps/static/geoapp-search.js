@@ -16,20 +16,24 @@
     return count === 1 ? "1 match." : `${count} matches, best first.`;
   }
 
-  /** A standalone file has no server: it lists the features whose name, alias or place
-   * holds the text, accents and case aside, in the file's order (no ranking). */
-  function fold(text) {
-    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replaceAll("ı", "i").trim();
+  /** A standalone file has no server, so no search rule: the page offers the names it
+   * can go to (names, aliases, places, from Python) in a native list that the browser
+   * filters as one types, and goes to the one picked. */
+  function offline(text) {
+    const names = new Map(geoapp.settings().searchNames || []);
+    const id = names.get(text);
+    const entry = id && geoapp.entries.find((e) => e.id === id);
+    return entry ? [{ id, name: entry.feature.properties.name, layer: entry.layerId }] : [];
   }
 
-  function offline(text) {
-    const needle = fold(text);
-    return geoapp.entries
-      .filter((e) => {
-        const p = e.feature.properties;
-        return [p.name, p.place, ...(p.aliases || [])].some((t) => t && fold(t).includes(needle));
-      })
-      .map((e) => ({ id: e.id, name: e.feature.properties.name, layer: e.layerId }));
+  function offerNames(input) {
+    const names = geoapp.settings().searchNames;
+    if (!names) return;
+    const list = document.createElement("datalist");
+    list.id = "search-names";
+    list.append(...names.map(([text]) => Object.assign(document.createElement("option"), { value: text })));
+    input.after(list);
+    input.setAttribute("list", list.id);
   }
 
   /** The matches for a text, best first: ``[{id, name, layer, field, snippet?}]``. */
@@ -69,6 +73,7 @@
     const status = document.getElementById("search-status");
     const list = document.getElementById("search-results");
     const buttons = () => Array.from(list.querySelectorAll("button[data-feature-id]"));
+    offerNames(input);
     let asked = 0;
     let timer = null;
 
