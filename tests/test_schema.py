@@ -11,6 +11,7 @@ from geoapp.data.schema import (
     STATUSES,
     normalise_completion,
     parse_iso_date,
+    time_span,
 )
 
 
@@ -74,3 +75,18 @@ def test_vocabularies_match_the_issue():
                      "expected_completion", "completion_date", "expected_outcome", "date",
                      "country", "notes", "sources"):  # fmt: skip
         assert required in names
+
+
+def test_time_span_events_projects_and_infrastructure():
+    """One rule: events by their date, projects from start to due date, things from opening on."""
+    assert time_span({"date": "2012-09"}) == (date(2012, 9, 1), date(2012, 9, 30))
+    listed = {"status": "proposed", "status_as_of": "2025", "completion_date": "2027-12-31"}
+    assert time_span(listed) == (date(2025, 1, 1), date(2027, 12, 31))
+    begun = {"status": "construction", "year_started": 2015, "status_as_of": "2024"}
+    assert time_span(begun) == (date(2015, 1, 1), None)  # no due date: open
+    overdue = {"status": "construction", "status_as_of": "2021-06-08",
+               "completion_date": "2020-12-31"}  # fmt: skip
+    assert time_span(overdue) == (date(2021, 6, 8), None)
+    assert time_span({"status": "operating", "year_completed": 1972}) == (date(1972, 1, 1), None)
+    assert time_span({"status": "operating", "status_as_of": "2023"}) is None  # not a start
+    assert time_span({"status": "proposed"}) is None

@@ -55,8 +55,9 @@ META_TABLE = "geoapp_meta"
 #: 2: a column for every queryable property (kind, position, error_km, asset, status_as_of,
 #: status_source, claim, claimed_by), so that /ogc filters on each of them.
 #: 3: ``source_keys``, the values ``source=`` matches (:func:`schema.source_keys`), and
-#: ``place`` (a queryable property since the stacks work).
-SCHEMA_VERSION = 3
+#: ``place`` (a queryable property since the stacks work). 4: time spans of projects and
+#: infrastructure (``schema.time_span``), open at an unknown end (NULL).
+SCHEMA_VERSION = 4
 #: Seconds to wait for a connection before giving up.
 CONNECT_TIMEOUT = 5
 APPLICATION_NAME = "geoapp"
@@ -114,7 +115,8 @@ COLUMNS: tuple[Column, ...] = (
     # schema.source_keys(props): the ``source=`` values it answers to (ids, article tables).
     Column("source_keys", "text[]", lambda p: list(source_keys(p)) or None, "gin"),
     Column("date", "text", _prop("date"), "btree"),
-    # schema.time_span(props): the days a feature is about; NULL when undated.
+    # schema.time_span(props): the days a feature is about; NULL at an open end, both NULL
+    # when undated.
     Column("time_start", "date", _span(0), "btree"),
     Column("time_end", "date", _span(1), "btree"),
     Column("length_km", "double precision", _number("length_km"), "btree"),

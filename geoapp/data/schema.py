@@ -347,16 +347,55 @@ def source_keys(props: dict) -> tuple[str, ...]:
     return (*cited, *(f"{a}:{table}" for a in cited if table))
 
 
+#: Statuses of projects: things planned or being built, with a completion ahead.
+PROJECT_STATUSES = frozenset({"proposed", "construction"})
+
+
 def time_span(props: dict) -> tuple[date | None, date | None] | None:
     """The days a feature is about: the one rule every time filter uses.
 
-    An event's ``date`` (a day, month, year or interval), or None for a feature
-    with no date: such features match no time window.
+    - an event: its ``date`` (a day, month, year or interval);
+    - a project (proposed or under construction): from when work began
+      (``year_started``) or, failing that, when its status is first stated
+      (``status_as_of``: the article that lists it), to its expected completion
+      (``completion_date``); without one of the ends the span is open on that side, and a
+      project still under way when its status was stated after its due date is open-ended
+      (overdue);
+    - infrastructure and other dated things (operating, a boundary, an area): from
+      when work began (``year_started``) or, failing that, when it opened
+      (``year_completed``), with no end: it is still there;
+    - None for a feature with none of these dates: it matches no time window.
+
+    ``None`` at either end means open. A span is never open at both ends.
     """
     when = props.get("date")
-    if not when:
+    if when:
+        return parse_iso_date(when)
+    started = _year_start(props.get("year_started"))
+    if props.get("status") in PROJECT_STATUSES:
+        begins = started or _first_day(props.get("status_as_of"))
+        due = props.get("completion_date")
+        ends = date.fromisoformat(due) if due else None
+        if begins is not None and ends is not None and ends < begins:
+            ends = None  # still under way when stated, after its due date: overdue, open
+    else:
+        begins, ends = started or _year_start(props.get("year_completed")), None
+    if begins is None and ends is None:
         return None
-    return parse_iso_date(when)
+    return begins, ends
+
+
+def _year_start(year: object) -> date | None:
+    return date(int(year), 1, 1) if isinstance(year, int) and 1 <= year <= 9999 else None
+
+
+def _first_day(text: object) -> date | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_iso_date(text)[0]
+    except ValueError:
+        return None
 
 
 def parse_iso_date(text: str) -> tuple[date, date]:

@@ -385,13 +385,13 @@ def where(query: Query, layer: Layer) -> tuple[list[sql.Composable], list[Any]]:
             add("country && %s::text[]", list(query.countries))
         if query.sources is not None:  # schema.source_keys, stored at load
             add("source_keys && %s::text[]", list(query.sources))
-    if query.time is not None:  # overlap; an undated feature never matches
+    if query.time is not None:  # overlap; an undated feature never matches, NULL is open
         first, last = query.time
-        add("time_start IS NOT NULL")
+        add("(time_start IS NOT NULL OR time_end IS NOT NULL)")
         if last is not None:
-            add("time_start <= %s", last)
+            add("(time_start IS NULL OR time_start <= %s)", last)
         if first is not None:
-            add("time_end >= %s", first)
+            add("(time_end IS NULL OR time_end >= %s)", first)
     if query.completed_by is not None:
         add("completion_date <= %s", query.completed_by)
     if query.text:
