@@ -9,6 +9,11 @@ STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 OGCTESTS := .venv-ogctests/.installed
 CODE   := geoapp tests tools $(wildcard bench)
+# pytest-xdist's worker processes for `make test`: one per core, at most 4 (each worker
+# runs its own gunicorn, Chromium and PostGIS connections); 0 (or a single core) runs
+# the suite serially in one process: `make test PYTEST_N=0`.
+PYTEST_N ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
+	if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 
 .PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
 
@@ -27,14 +32,15 @@ run: $(RUN_STAMP)
 	@echo "geoapp: open http://$(HOST):$(PORT)/"
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
-## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests).
-## A throwaway PostgreSQL is started unless GEOAPP_TEST_DATABASE_URL names one.
+## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests),
+## in $(PYTEST_N) processes. A throwaway PostgreSQL is started unless
+## GEOAPP_TEST_DATABASE_URL names one.
 test: $(STAMP) browser $(OGCTESTS)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
 	@if [ -z "$$GEOAPP_TEST_DATABASE_URL" ]; then eval "$$(sh tools/postgres.sh start || true)"; fi; \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_N) --dist worksteal
 
 ## A peer's OGC API conformance suite, in a venv of its own (it pins pytest < 9).
 $(OGCTESTS):

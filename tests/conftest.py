@@ -1,8 +1,15 @@
-"""Fixtures: the app on the real bundled data, its test client and CLI runner; nginx."""
+"""Fixtures: the app on the real bundled data, its test client and CLI runner; nginx.
+Under pytest-xdist, a test that measures time runs alone (:func:`pytest_runtest_protocol`)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -74,3 +81,59 @@ def nginx() -> str:
             pytest.fail("CI=true but nginx is not installed (apt-get install nginx)")
         pytest.skip("nginx is not installed (apt-get install nginx)")
     return path
+
+
+# -- pytest-xdist: a test that measures time has the machine to itself ---------------------
+
+#: The folder of the run's lock files, made by the controller and handed to each worker.
+LOCKS = "geoapp_locks"
+_LOCKS = pytest.StashKey[str]()
+
+
+def timed(item: pytest.Item) -> bool:
+    """Whether a test measures time or load (markers ``timed`` and ``slow``): its bounds
+    hold on a machine of its own, not beside another worker's tests."""
+    return any(item.iter_markers("timed")) or any(item.iter_markers("slow"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist, in the controller: every worker gets the same lock folder."""
+    config = node.config
+    if _LOCKS not in config.stash:
+        config.stash[_LOCKS] = tempfile.mkdtemp(prefix="geoapp-xdist-")
+    node.workerinput[LOCKS] = config.stash[_LOCKS]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _LOCKS in config.stash:
+        shutil.rmtree(config.stash[_LOCKS], ignore_errors=True)
+
+
+@contextmanager
+def machine(folder: str, *, alone: bool) -> Iterator[None]:
+    """Hold the machine: shared by ordinary tests, alone for a timed one (a reader-writer
+    lock over flock). A timed test waiting for it holds the gate, so no other test starts
+    meanwhile and it waits only for the tests already running."""
+    with open(Path(folder, "gate"), "a") as gate, open(Path(folder, "machine"), "a") as held:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Under pytest-xdist, run each test (setup, call, teardown) holding the machine:
+    a timed test alone, the others side by side. Grouping timed tests on one worker would
+    not do: on two cores, the other worker's tests still take one of them."""
+    folder = getattr(item.config, "workerinput", {}).get(LOCKS)
+    if folder is None:  # no xdist, or a pytest that a test runs (it holds the machine)
+        return (yield)
+    with machine(folder, alone=timed(item)):
+        return (yield)

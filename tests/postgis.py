@@ -2,8 +2,9 @@
 
 The server is the one ``tools/postgres.sh start`` runs (``GEOAPP_TEST_DATABASE_URL``,
 else the cluster the script started for this checkout). Each test session gets its
-own database, copied from ``geoapp_template`` and loaded once with the bundled data;
-tests that change data get a database of their own. Without a server, tests that
+own database (each pytest-xdist worker its own: the name carries the worker's id),
+copied from ``geoapp_template`` and loaded once with the bundled data; tests that
+change data get a database of their own. Without a server, tests that
 need one skip with the reason, except under ``CI=true``, where they fail.
 
 The fixtures are imported by ``tests/conftest.py``: ``provider`` runs a test once per
@@ -72,7 +73,10 @@ class Server:
         import psycopg
         from psycopg import sql
 
-        name = f"geoapp_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        # The pytest-xdist worker (gw0, gw1, ...; "main" without it) and the process tell
+        # whose a leftover database is; the random part keeps one process's names apart.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        name = f"geoapp_t_{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with closing(self.admin()) as conn:
             copy = (
                 postgis

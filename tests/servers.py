@@ -4,6 +4,7 @@ gunicorn alone, or as production runs it (``make serve-prod``: nginx in front)."
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,11 +18,31 @@ from pathlib import Path
 
 from geoapp.deploy import RunFiles
 
+#: Where servers' ports are picked: below the kernel's ephemeral range, which clients'
+#: connections draw from (one could take a port between its pick and the server's bind).
+PORTS = range(10_000, 32_768)
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that nothing listens on, for a server to bind.
+
+    Under pytest-xdist each worker picks in a slice of :data:`PORTS` of its own, so that
+    two workers never hand out the same port; the bind check skips what others hold.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    index = int(worker.removeprefix("gw") or 0) % count
+    size = len(PORTS) // count
+    ours = PORTS[index * size : (index + 1) * size]
+    for port in random.SystemRandom().sample(ours, 50):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {ours}")
 
 
 @contextmanager

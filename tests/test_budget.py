@@ -204,6 +204,7 @@ def test_a_large_drawing_gives_its_raster_back_without_the_garbage_collector(cat
     assert rss_mb() - before < 60, "a raster outlived its export"
 
 
+@pytest.mark.timed
 def test_under_a_burst_of_big_exports_a_real_worker_answers_503s_and_the_map(tmp_path):
     """gunicorn, one worker of 4 threads, one export drawn at a time: other maps are told
     to retry; other titles of the map being drawn wait for it and get their file."""

@@ -251,6 +251,7 @@ def test_concurrent_exports_all_succeed_and_do_not_block_the_data(live_server):
     assert api_done < max(results[u][2] for u in urls)
 
 
+@pytest.mark.timed
 def test_the_map_keeps_answering_during_large_exports_under_the_production_command(tmp_path):
     """Two large PNGs under production's gunicorn settings (``geoapp.deploy.gunicorn``, what
     ``make serve-prod`` runs behind nginx): / and /api/layers stay fast."""

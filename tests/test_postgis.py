@@ -247,10 +247,15 @@ def test_a_new_load_is_seen_by_every_server_without_restart(new_database, tmp_pa
 
 def test_version_is_cheap(postgis_provider):
     postgis_provider.version()
-    started = time.perf_counter()
-    for _ in range(1000):
-        postgis_provider.version()
-    assert time.perf_counter() - started < 0.05  # no query per call
+
+    def thousand_calls() -> float:
+        started = time.perf_counter()
+        for _ in range(1000):
+            postgis_provider.version()
+        return time.perf_counter() - started
+
+    # The best of five: a busy machine may stall one round, a query per call slows them all.
+    assert min(thousand_calls() for _ in range(5)) < 0.05  # no query per call
 
 
 # -- check ---------------------------------------------------------------------------------

@@ -18,9 +18,12 @@ from pathlib import Path
 from geoapp.config import ROOT
 from tests.servers import free_port
 
+#: The environment of the wheel's commands, less a PYTHONPATH that leads to a checkout.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
 
 def run(*command: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -42,7 +45,7 @@ def test_the_installed_wheel_serves_the_map(tmp_path):
 
     run(str(venv / "bin" / "geoapp"), "validate", cwd=tmp_path)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOAPP_")}
+    env = {k: v for k, v in ENV.items() if not k.startswith("GEOAPP_")}
     server = subprocess.Popen(
         [str(venv / "bin" / "geoapp"), "serve", "--port", str(port)], cwd=tmp_path, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

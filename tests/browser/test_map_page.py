@@ -218,7 +218,9 @@ def test_the_url_follows_toggles_and_pans_and_reopens_the_same_view(map_page, li
     assert query["sectors"] == ["energy,security"]
     assert "events" not in query["layers"][0].split(",")
     lat = float(query["lat"][0])
-    map_page.evaluate("geoapp.map.panBy([0, -200], {animate: false})")
+    # The statement, not the expression: panBy returns the map, which Playwright would
+    # serialize back (its whole object graph: some 15 s).
+    map_page.evaluate("() => { geoapp.map.panBy([0, -200], {animate: false}); }")
     map_page.wait_for_function(f"!location.search.includes('lat={lat:.4f}')")
     moved = query_of(map_page)
     assert float(moved["lat"][0]) > lat
