@@ -55,7 +55,19 @@
   geoapp.onEachFeature = function (feature, layer) {
     const props = feature.properties;
     layer.bindTooltip(() => geoapp.tooltip(props), { sticky: true, className: "feature-tooltip" });
-    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
+    const size = geoapp.map ? geoapp.popupSize(geoapp.map) : {};
+    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, ...size, className: "feature-popup" });
+  };
+
+  /** A popup's size for the map on screen: it fits, and scrolls inside when longer. */
+  geoapp.popupSize = function (map) {
+    const { x, y } = map.getSize();
+    // Leaflet adds 46 px of margins and the tip about 30 px: keep 10 px clear on each side.
+    return {
+      maxWidth: Math.max(120, Math.min(360, x - 66)),
+      maxHeight: Math.max(120, Math.min(640, y - 110)),
+      autoPanPadding: [10, 10],
+    };
   };
 
   /** The popup of one feature: name, layer, every attribute present, then sources. */
@@ -63,6 +75,10 @@
     const s = geoapp.settings();
     const props = feature.properties;
     const box = el("div", "popup");
+    // Focus moves here when the popup opens from the keyboard (geoapp-access.js).
+    box.tabIndex = -1;
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", String(props.name));
     box.append(el("h3", "popup-name", props.name));
     box.append(el("p", "popup-layer", s.layers[props.layer] || props.layer));
     const rows = el("dl", "popup-fields");
