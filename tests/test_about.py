@@ -13,7 +13,6 @@ from geoapp.maps import leaflet
 from geoapp.maps.printed.attribution import data_date
 from tests.factories import SOURCES, write_data_dir
 
-
 ABOUT = re.compile(r'<details id="about">.*?</details>\s*</div>\s*</details>', re.S)
 
 

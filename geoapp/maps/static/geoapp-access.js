@@ -58,7 +58,7 @@
     map.on("popupopen", (event) => {
       const popup = event.popup;
       const size = geoapp.popupSize(map);
-      if (popup.options.maxWidth !== size.maxWidth || popup.options.maxHeight !== size.maxHeight) {
+      if (Object.keys(size).some((k) => String(popup.options[k]) !== String(size[k]))) {
         Object.assign(popup.options, size);
         popup.update();
       }

@@ -59,14 +59,19 @@
     layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, ...size, className: "feature-popup" });
   };
 
-  /** A popup's size for the map on screen: it fits, and scrolls inside when longer. */
+  /** A popup's size for the map on screen: it fits beside the map's buttons (zoom, full
+   * screen), which stay above it, and scrolls inside when longer. */
   geoapp.popupSize = function (map) {
     const { x, y } = map.getSize();
-    // Leaflet adds 46 px of margins and the tip about 30 px: keep 10 px clear on each side.
+    const corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+    const buttons = corner ? Math.ceil(corner.getBoundingClientRect().width) : 0;
+    // Leaflet adds up to 66 px of margins (44 px beside a phone's close button) and the tip
+    // about 30 px: keep 10 px clear on each side.
     return {
-      maxWidth: Math.max(120, Math.min(360, x - 66)),
+      maxWidth: Math.max(120, Math.min(360, x - 90 - buttons)),
       maxHeight: Math.max(120, Math.min(640, y - 110)),
-      autoPanPadding: [10, 10],
+      autoPanPaddingTopLeft: [buttons + 10, 10],
+      autoPanPaddingBottomRight: [10, 10],
     };
   };
 
