@@ -15,6 +15,7 @@ string from the data reaches the page once, as JSON through ``tojson``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from geoapp.maps import assets, csp
+from geoapp.maps.about import about, attribution_html
 from geoapp.maps.printed.page import MAX_TITLE, PRESETS, Page
 from geoapp.maps.view import swatch_uri, view_answer
 
@@ -139,6 +141,8 @@ def page_settings(
             {"name": f.name, "label": field_label(f.name), "type": f.type} for f in POPUP_FIELDS
         ],
         "centreDecimals": CENTRE_DECIMALS,
+        # The basemap's credit in the map's attribution line (HTML written here, not data).
+        "attribution": str(attribution_html()),
     }
 
 
@@ -321,12 +325,19 @@ def _stable_names(m: folium.Map) -> None:
     walk(m)
 
 
+#: The page's viewport: folium's forbids zooming the page (maximum-scale, user-scalable=no),
+#: which a reader with low vision needs (WCAG 1.4.4).
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
+
+
 def components(m: folium.Map) -> dict[str, str]:
-    """folium's header, html and script parts, for our own Jinja page."""
+    """folium's header, html and script parts, for our own Jinja page (our viewport)."""
     root = m.get_root()
     root.render()
+    header = _VIEWPORT.sub("", root.header.render())
     return {
-        "header": root.header.render(),
+        "header": VIEWPORT + header,
         "html": root.html.render(),
         "script": root.script.render(),
     }
@@ -452,6 +463,7 @@ def render_page(
         pages=page_choices(),
         max_title=MAX_TITLE,
         search=_search_list(search),
+        about=about(catalog),
     )
     if standalone:
         # A file opened from disk has no headers: its policy travels in a <meta>, which

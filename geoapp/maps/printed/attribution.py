@@ -10,6 +10,10 @@ from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.maps.printed.projection import projection_name
 
+#: The basemap's credit, on every map: printed, on screen and in the About box.
+BASEMAP_CREDIT = "Natural Earth (public domain)"
+NATURAL_EARTH_URL = "https://www.naturalearthdata.com/"
+
 
 def data_date(catalog: Catalog) -> date | None:
     """The date of the data: the newest dated source, else the build's date, else None.
@@ -50,7 +54,7 @@ def attribution(
         publisher = source.get("publisher")
         title = source.get("title", source_id)
         articles.append(f"{publisher}, “{title}”" if publisher else f"“{title}”")
-    parts = ["Basemap: Natural Earth (public domain)"]
+    parts = [f"Basemap: {BASEMAP_CREDIT}"]
     if tiles:
         parts.append(f"Tiles: {styles.TILE_PROVIDERS[tiles]}")
     if articles:

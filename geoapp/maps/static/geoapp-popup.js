@@ -55,7 +55,24 @@
   geoapp.onEachFeature = function (feature, layer) {
     const props = feature.properties;
     layer.bindTooltip(() => geoapp.tooltip(props), { sticky: true, className: "feature-tooltip" });
-    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 340, maxHeight: 300, className: "feature-popup" });
+    const size = geoapp.map ? geoapp.popupSize(geoapp.map) : {};
+    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, ...size, className: "feature-popup" });
+  };
+
+  /** A popup's size for the map on screen: it fits beside the map's buttons (zoom, full
+   * screen), which stay above it, and scrolls inside when longer. */
+  geoapp.popupSize = function (map) {
+    const { x, y } = map.getSize();
+    const corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+    const buttons = corner ? Math.ceil(corner.getBoundingClientRect().width) : 0;
+    // Leaflet adds up to 66 px of margins (44 px beside a phone's close button) and the tip
+    // about 30 px: keep 10 px clear on each side.
+    return {
+      maxWidth: Math.max(120, Math.min(360, x - 90 - buttons)),
+      maxHeight: Math.max(120, Math.min(640, y - 110)),
+      autoPanPaddingTopLeft: [buttons + 10, 10],
+      autoPanPaddingBottomRight: [10, 10],
+    };
   };
 
   /** The popup of one feature: name, layer, every attribute present, then sources. */
@@ -63,6 +80,10 @@
     const s = geoapp.settings();
     const props = feature.properties;
     const box = el("div", "popup");
+    // Focus moves here when the popup opens from the keyboard (geoapp-access.js).
+    box.tabIndex = -1;
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", String(props.name));
     box.append(el("h3", "popup-name", props.name));
     box.append(el("p", "popup-layer", s.layers[props.layer] || props.layer));
     const rows = el("dl", "popup-fields");

@@ -12,6 +12,19 @@
     return layer.getLayers ? layer.getLayers().flatMap(leaves) : [layer];
   }
 
+  /** A marker's icon, named for screen readers (Leaflet gives a DivIcon role=button, no name). */
+  const NamedIcon = L.DivIcon.extend({
+    createIcon(old) {
+      const div = L.DivIcon.prototype.createIcon.call(this, old);
+      div.setAttribute("aria-label", this.options.label);
+      return div;
+    },
+  });
+
+  function icon(options, className, feature) {
+    return new NamedIcon({ ...options, className, label: String(feature.properties.name) });
+  }
+
   /** Draw a feature with these options, creating its Leaflet layer on first use. */
   function draw(entry, options, key, className) {
     const group = geoapp.groups[entry.layerId];
@@ -20,7 +33,8 @@
       const withClass = { ...options, className };
       entry.leaflet = L.geoJSON(entry.feature, {
         style: () => withClass,
-        pointToLayer: (feature, latlng) => L.marker(latlng, { icon: L.divIcon(withClass), pane: "markerPane" }),
+        pointToLayer: (feature, latlng) =>
+          L.marker(latlng, { icon: icon(options, className, feature), pane: "markerPane" }),
         // Popups and tooltips go on the feature's own layer (a marker, a path, or the
         // group of a MultiPoint's markers), which is what a reader clicks.
         onEachFeature: (feature, layer) => {
@@ -32,7 +46,7 @@
       entry.styleKey = key;
     } else if (entry.styleKey !== key) {
       for (const part of leaves(entry.leaflet)) {
-        if (part.setIcon) part.setIcon(L.divIcon({ ...options, className }));
+        if (part.setIcon) part.setIcon(icon(options, className, entry.feature));
         else if (part.setStyle) part.setStyle(options);
       }
       entry.styleKey = key;

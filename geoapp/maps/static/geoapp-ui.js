@@ -115,6 +115,7 @@
   /** Show a feature (switching its layer and sector on if needed), fly to it, open it. */
   geoapp.reveal = async function (entry) {
     const map = geoapp.map;
+    if (geoapp.closeDrawer) geoapp.closeDrawer();
     if (!geoapp.isShown(entry)) {
       document.querySelector(`input[name="layer"][value="${entry.layerId}"]`).checked = true;
       const primary = entry.feature.properties.sector;
@@ -177,6 +178,8 @@
     const s = geoapp.settings();
     map.getContainer().style.background = s.styles.basemap.water;
     new Fullscreen().addTo(map);
+    // Keyboard, screen readers, the phone's drawer (geoapp-access.js).
+    if (geoapp.initAccess) geoapp.initAccess(map);
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
