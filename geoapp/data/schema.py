@@ -350,13 +350,31 @@ def source_keys(props: dict) -> tuple[str, ...]:
 def time_span(props: dict) -> tuple[date | None, date | None] | None:
     """The days a feature is about: the one rule every time filter uses.
 
-    An event's ``date`` (a day, month, year or interval), or None for a feature
-    with no date: such features match no time window.
+    An event's ``date`` (a day, month, year or interval), else a project's expected
+    completion (``completion_date``, the day it is due), or None for a feature with
+    neither: such features match no time window.
     """
-    when = props.get("date")
+    when = props.get("date") or props.get("completion_date")
     if not when:
         return None
     return parse_iso_date(when)
+
+
+def time_label(props: dict) -> dict[str, str] | None:
+    """The date a feature is listed with, decided once: ``{"text": ..., "sort": ...}``.
+
+    The day or interval of :func:`time_span` as the data writes it: an event's
+    ``date`` as given, a project's expected completion as printed ("due Q4 2025");
+    ``sort`` is the first day of the span (ISO), for ordering. None when undated.
+    """
+    span = time_span(props)
+    if span is None:
+        return None
+    if props.get("date"):
+        text = props["date"].replace("/", " – ")
+    else:
+        text = f"due {props.get('expected_completion') or props['completion_date']}"
+    return {"text": text, "sort": span[0].isoformat()}
 
 
 def parse_iso_date(text: str) -> tuple[date, date]:
