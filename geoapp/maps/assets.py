@@ -50,6 +50,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-search.js",
     "geoapp-ui.js",
     "geoapp-filters.js",
+    "geoapp-list.js",
 )
 OWN_CSS: tuple[str, ...] = ("geoapp.css",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

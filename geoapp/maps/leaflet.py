@@ -42,6 +42,15 @@ DEFAULT_ZOOM = 6
 CSP_PLACEHOLDER = "geoapp-csp-placeholder"
 #: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
 PANES = {"basemap": 200, "zones": 350}
+#: The feature list's columns (geoapp-list.js reads each cell from the data and settings).
+LIST_COLUMNS = (
+    ("name", "Name"),
+    ("layer", "Layer"),
+    ("sectors", "Sectors"),
+    ("status", "Status"),
+    ("when", "Date or due"),
+    ("country", "Countries"),
+)
 #: Closest zoom a page opened on one feature (``/?feature=<id>``) fits it at.
 FOCUS_ZOOM = 8
 DEFAULT_TITLE = "geoapp · Russia–Turkmenistan cooperation in the Caspian region"
@@ -463,6 +472,8 @@ def render_page(
         filters=filter_controls(catalog, query),
         facets=answer["facets"],
         legend=answer["legend"],
+        count=answer["count"],
+        list_columns=LIST_COLUMNS,
         exports={} if standalone else answer["exports"],
         export_labels={fmt: label for fmt, (label, _) in exports.items()},
         pages=page_choices(),
