@@ -186,6 +186,7 @@ EACH = ("sector", "layer")
     "--from", "from_", metavar="DATE", help="Only what happens on or after YYYY[-MM[-DD]]."
 )
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
+@click.option("--completed-by", metavar="DATE", help="Only projects due on or before YYYY-MM-DD.")
 @click.option("--lat", help="Centre latitude where the html opens (with --lon).")
 @click.option("--lon", help="Centre longitude where the html opens (with --lat).")
 @click.option("--zoom", help="Zoom (2 to 18) the html opens at; default: fitted to --bbox.")
@@ -223,6 +224,7 @@ def export(
     source: str | None,
     from_: str | None,
     to: str | None,
+    completed_by: str | None,
     lat: str | None,
     lon: str | None,
     zoom: str | None,
@@ -272,7 +274,8 @@ def export(
     try:
         # The same parser as /export.<fmt> and the map page: the same values, the same messages.
         given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
-                       "country": country, "from": from_, "to": to, "lat": lat, "lon": lon,
+                       "country": country, "from": from_, "to": to,
+                       "completed_by": completed_by, "lat": lat, "lon": lon,
                        "zoom": zoom}  # fmt: skip
         base = exporters.export_query(
             parse_query({k: v for k, v in given_query.items() if v is not None}, "export"), fmt
@@ -281,7 +284,9 @@ def export(
             size, width, height, dpi, max_area=config["EXPORT_MAX_PIXELS"], preset=preset
         )
     except QueryError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"--{exc.parameter}") from None
+        raise click.BadParameter(
+            str(exc), param_hint=f"--{exc.parameter.replace('_', '-')}"
+        ) from None
 
     try:
         catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})

@@ -180,6 +180,7 @@ EVERY_FILTER = {
     "source": "rt-2025:trade,wikipedia-cac",
     "from": "2010",
     "to": "2030-06",
+    "completed_by": "2027-12-31",
 }
 
 

@@ -600,7 +600,9 @@ PARAMETERS: dict[str, Setter] = {
     "feature": _set_feature,
 }
 
-_FILTERS = ("sectors", "sectors_match", "status", "country", "source", "from", "to", "q")
+_FILTERS = (
+    "sectors", "sectors_match", "status", "country", "source", "from", "to", "completed_by", "q",
+)  # fmt: skip
 #: The parameters of each face. A face may also take its own options (an export's
 #: ``title`` and ``size``, the OGC API's ``limit``), which it reads itself.
 FACES: dict[str, tuple[str, ...]] = {

@@ -398,6 +398,28 @@ def _first_day(text: object) -> date | None:
         return None
 
 
+def time_label(props: dict) -> dict[str, str] | None:
+    """The date a feature is listed with, decided once: ``{"text": ..., "sort": ...}``.
+
+    From :func:`time_span`, as the data writes it: an event's ``date`` as given; a
+    project's expected completion as printed ("due Q4 2025"), or the year it has run
+    since when it has no due date; infrastructure, the year it has stood since
+    ("since 1972"). ``sort`` (ISO) orders the list: a project by its due day, anything
+    else by the first day of its span. None when undated.
+    """
+    span = time_span(props)
+    if span is None:
+        return None
+    begins, ends = span
+    if props.get("date"):
+        return {"text": props["date"].replace("/", " – "), "sort": (begins or ends).isoformat()}
+    due = props.get("completion_date")
+    if due:
+        return {"text": f"due {props.get('expected_completion') or due}", "sort": due}
+    first = begins or ends
+    return {"text": f"since {first.year}", "sort": first.isoformat()}
+
+
 def parse_iso_date(text: str) -> tuple[date, date]:
     """Return the first and last day covered by an ISO 8601 date, month, year or interval."""
     start, _, end = text.partition("/")

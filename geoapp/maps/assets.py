@@ -51,6 +51,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-ui.js",
     "geoapp-filters.js",
     "geoapp-access.js",
+    "geoapp-list.js",
 )
 OWN_CSS: tuple[str, ...] = ("geoapp.css",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

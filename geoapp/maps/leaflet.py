@@ -44,6 +44,17 @@ DEFAULT_ZOOM = 6
 CSP_PLACEHOLDER = "geoapp-csp-placeholder"
 #: Pane stacking: countries and sea at the bottom, sea zones under lines, points on top.
 PANES = {"basemap": 200, "zones": 350}
+#: The feature list's columns (geoapp-list.js reads each cell from the data and settings).
+LIST_COLUMNS = (
+    ("name", "Name"),
+    ("layer", "Layer"),
+    ("sectors", "Sectors"),
+    ("status", "Status"),
+    ("when", "Date or due"),
+    ("country", "Countries"),
+)
+#: Closest zoom a page opened on one feature (``/?feature=<id>``) fits it at.
+FOCUS_ZOOM = 8
 DEFAULT_TITLE = "geoapp · Russia–Turkmenistan cooperation in the Caspian region"
 
 _templates = jinja2.Environment(
@@ -267,6 +278,7 @@ def build_map(
     bounds: BBox | None = None,
     online_tiles: bool = False,
     default_tiles: str = "",
+    max_fit_zoom: int | None = None,
 ) -> folium.Map:
     """Build the folium Map of a view: its frame, panes and controls, never its data.
 
@@ -280,6 +292,8 @@ def build_map(
     bounds
         The box the map opens on, when the view has no centre (default: the Caspian
         region, :data:`~geoapp.data.query.CASPIAN_BBOX`, which exports show too).
+    max_fit_zoom
+        The closest zoom that fitting ``bounds`` may reach (a point's box has no size).
     """
     minx, miny, maxx, maxy = bounds or CASPIAN_BBOX
     centre = query.centre or ((miny + maxy) / 2, (minx + maxx) / 2)
@@ -304,7 +318,7 @@ def build_map(
     elif default_tiles:
         log.warning("DEFAULT_TILES=%r ignored: ONLINE_TILES is off", default_tiles)
     if query.centre is None and query.zoom is None:
-        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10), max_zoom=max_fit_zoom)
     # Last: the page's script draws the layers and starts its controls.
     m.add_child(_Call("start"))
     _stable_names(m)
@@ -377,6 +391,8 @@ def render_page(
     title: str | None = None,
     search_url: str | None = None,
     search: tuple[str, Sequence[Mapping]] | None = None,
+    focus: dict | None = None,
+    feature_url: str | None = None,
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
@@ -388,15 +404,21 @@ def render_page(
     its one view answer in a JSON data block. Either way the data reaches the page
     only through ``tojson``. ``search_url`` is where the search box asks
     (``/api/search``); ``search`` is a text and its matches (``search_answer``'s
-    JSON), listed in the page as it opens, before any script runs.
+    JSON), listed in the page as it opens, before any script runs. ``focus`` is the
+    feature a link names (``/?feature=<id>``): the page opens fitted to it and opens its
+    popup; ``feature_url`` is the link to one feature that each popup offers (the
+    feature's id is appended).
     """
     standalone = layer_url is None
+    if focus is not None:
+        bounds = _features_bounds([focus])
     m = build_map(
         query,
         local_assets=not standalone,
         bounds=bounds,
         online_tiles=online_tiles,
         default_tiles=default_tiles,
+        max_fit_zoom=FOCUS_ZOOM if focus is not None else None,
     )
     parts = components(m)
     exports = exports or {}
@@ -438,6 +460,9 @@ def render_page(
             # A file has no server to run the search rule: it offers the names it can go
             # to (names, aliases, places) in a native list, which the browser filters.
             "searchNames": _search_names(data["thematic"]) if data else None,
+            # The feature a link names: its popup opens (geoapp-list.js).
+            "feature": focus["properties"]["id"] if focus is not None else None,
+            "featureUrl": feature_url,
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(
@@ -458,6 +483,8 @@ def render_page(
         filters=filter_controls(catalog, query),
         facets=answer["facets"],
         legend=answer["legend"],
+        count=answer["count"],
+        list_columns=LIST_COLUMNS,
         exports={} if standalone else answer["exports"],
         export_labels={fmt: label for fmt, (label, _) in exports.items()},
         pages=page_choices(),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
-from geoapp.data.schema import source_keys
+from geoapp.data.schema import LAYERS, SECTORS, THEMATIC_LAYERS, source_keys, time_label
 
 #: Side of a point symbol's icon in CSS pixels.
 ICON_SIZE = 2 * styles.POINT_RADIUS + 6
@@ -68,7 +68,8 @@ def swatch_uri(svg: str) -> str:
 def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | None = None) -> dict:
     """The answer to a query for the browser: features shown, their looks, the legend.
 
-    ``features`` maps each shown feature's id to its style key and CSS classes;
+    ``features`` maps each shown feature's id to its style key, CSS classes and,
+    when dated, the date the feature list shows (:func:`schema.time_label`);
     ``styles`` maps each key to Leaflet options; ``facets`` counts what each value
     of the page's filters would keep (:func:`facet_counts`). ``exports`` maps each format of
     the Export menu to its route; the links carry the query's filters and the
@@ -87,6 +88,28 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
         **drawn.answer,
         "legend": legend_rows(styles.legend(counted, query.shown_sectors)),
     }
+
+
+def focus_query(query: Query, feature: dict) -> Query:
+    """What a link to one feature (``/?feature=<id>``) opens: the query, so that it shows.
+
+    Its layer and primary sector are switched on when they were off; when other
+    filters (status, country, source, time) would still hide it, they are dropped:
+    the link names the feature, whatever else it says. The view (centre, zoom) is
+    the feature's, so it is dropped too.
+    """
+    props = feature["properties"]
+    layer = props["layer"]
+    layers = tuple(k for k in THEMATIC_LAYERS if k in query.layers or k == layer)
+    sectors = query.sectors
+    if sectors is not None and not set(sectors) & set(props.get("sectors") or ()):
+        sectors = tuple(s for s in SECTORS if s in sectors or s == props["sector"])
+    focused = query.replace(layers=layers, sectors=sectors, centre=None, zoom=None)
+    if not focused.matches(props, LAYERS[layer]):
+        focused = focused.replace(
+            sectors_match="any", statuses=None, countries=None, sources=None, time=None
+        )
+    return focused
 
 
 #: The filters the page offers as checkboxes with counts: URL parameter -> Query field.
@@ -155,6 +178,9 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
                 "style": key,
                 "className": f"{styles.css_classes(props)} id-{props['id']}",
             }
+            when = time_label(props)
+            if when is not None:  # the feature list's date column
+                features[props["id"]]["when"] = when
             radius = styles.uncertainty_km(props, feature["geometry"]["type"])
             if radius is not None:  # a zone under the symbol: it takes no clicks
                 features[props["id"]]["uncertainty"] = {

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from geoapp.errors import BusyError, NotFoundError, ProviderError, QueryError
@@ -54,8 +63,16 @@ def error_response(
             body["hint"] = hint
         response = jsonify(body)
     else:
+        # A page not found offers a search of the map (GET / with ``q``).
+        search = url_for("map.index") if status == 404 and "map.index" in _endpoints() else None
         page = render_template(
-            "error.html", status=status, title=title, detail=detail, valid=valid, hint=hint
+            "error.html",
+            status=status,
+            title=title,
+            detail=detail,
+            valid=valid,
+            hint=hint,
+            search=search,
         )
         response = make_response(page)
     response.status_code = status
@@ -67,6 +84,10 @@ def error_response(
         # Blueprint after_request hooks do not run when no route matched (404, 405).
         cors(response)
     return response
+
+
+def _endpoints() -> set[str]:
+    return set(current_app.view_functions)
 
 
 def init_app(app: Flask) -> None:

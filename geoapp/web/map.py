@@ -9,8 +9,10 @@ from flask import Blueprint, current_app, request, url_for
 from geoapp.api.search import search_answer
 from geoapp.cache import BuildOnceCache
 from geoapp.data.query import parse_query
+from geoapp.errors import NotFoundError
 from geoapp.export.formats import FORMATS, formats_taking
 from geoapp.maps import csp, leaflet
+from geoapp.maps.view import focus_query
 from geoapp.web.context import catalog
 from geoapp.web.http import send_body
 
@@ -44,6 +46,15 @@ def index():
     # ``q`` is the search box's text (its form submits here before the scripts load):
     # the page opens with its matches listed and shows every feature, not a filter.
     text, query = query.text, query.replace(text=None)
+    # ``feature`` names one feature (a "Link to this"): the page opens on it, showing it.
+    focus = None
+    if query.feature is not None:
+        focus = data.get(query.feature)
+        if focus is None:
+            raise NotFoundError(
+                "feature with the id", query.feature, "the id of a feature (or search by name)"
+            )
+        query = focus_query(query, focus)
     config = current_app.config
     hosts = leaflet.online_tile_hosts() if config["ONLINE_TILES"] else ()
 
@@ -62,6 +73,8 @@ def index():
             default_tiles=config["DEFAULT_TILES"],
             search_url=url_for("api.search"),
             search=None if text is None else (text, search_answer(data, {"q": text})),
+            focus=focus,
+            feature_url=url_for("map.index") + "?feature=",
         )
         return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
 

@@ -98,6 +98,8 @@
     box.append(rows);
     box.append(el("h4", "popup-sources", "Sources"));
     box.append(sourcesList(props.sources, s));
+    const link = geoapp.linkControl && geoapp.linkControl(props.id);
+    if (link) box.append(link);
     return box;
   };
 })(window.geoapp);

@@ -86,6 +86,7 @@
       if (query !== geoapp.stateQuery() && geoapp.applying !== answered) return geoapp.applying;
       geoapp.applyView(answer);
       if (geoapp.filterControls) geoapp.filterControls.show(answer);
+      if (geoapp.featureList) geoapp.featureList.show(answer);
       if (geoapp.map) geoapp.syncUrl(geoapp.map);
       return answer;
     });
@@ -198,6 +199,7 @@
       .then(
         () => {
           geoapp.initSearch();
+          if (geoapp.initList) geoapp.initList();
           document.body.dataset.ready = "true";
         },
         (error) => {
