@@ -45,11 +45,20 @@ def test_axe_finds_nothing_serious_on_the_map_a_popup_and_the_error_pages(
     page.wait_for_selector(".leaflet-popup-content .popup")
     page.wait_for_function(OPAQUE)  # faded in: axe measures contrast as shown
     serious(page, "the map with a popup open")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")  # not measured mid-fade
+    page.click("#feature-list-box summary")
+    page.wait_for_selector("#feature-list tr[data-feature-id]")
+    serious(page, "the map with the feature list open")
     # Error pages log their status as a console error: a context of their own, unwatched.
     context = browser.new_context()
     try:
         errors = context.new_page()
-        for path, status in (("/no-such-page", 404), ("/?sectors=nonsense", 400)):
+        for path, status in (
+            ("/no-such-page", 404),
+            ("/?sectors=nonsense", 400),
+            ("/?feature=no-such-feature", 404),  # the unknown feature's page, with its search
+        ):
             assert errors.goto(live_server + path).status == status
             serious(errors, f"the {status} page")
             assert errors.locator("main h1").count() == 1
