@@ -32,7 +32,8 @@ STATUS_STYLES: dict[str, tuple[tuple[float, ...], float]] = {
     "retired": ((), 0.35),
     "event": ((), 1.0),
     "area": ((3, 2), 0.9),
-    "boundary": ((), 0.9),
+    # A border is no project: a dash-dot-dot of its own (see BOUNDARY_COLOUR).
+    "boundary": ((5, 2, 1, 2, 1, 2), 0.9),
 }
 
 #: Point symbol per layer (one shape each, so they read apart in greyscale too).
@@ -175,6 +176,11 @@ def shown_sector(props: dict, selected: Iterable[str] | None = None) -> str:
     return next((s for s in props.get("sectors", ()) if s in selected), primary)
 
 
+#: Borders wear one neutral colour whatever sectors are on: in a sector's colour a border
+#: would read as a pipeline or a corridor of that sector.
+BOUNDARY_COLOUR = "#5a5a5a"
+
+
 #: How sure a geometry is changes its look, on the web map and the printed map alike:
 #: (width factor, opacity factor). Schematic geometry says where, not the line or outline
 #: (a route drawn port to port, a programme pinned to its capital, ±25 to 1000 km): it is
@@ -216,8 +222,9 @@ def feature_style(props: dict, selected: Iterable[str] | None = None) -> Style:
     width = line_width(props) * thinner
     _, opacity = STATUS_STYLES[status]
     layer = props["layer"]
+    neutral = status == "boundary"
     return Style(
-        colour=SECTOR_COLOURS[shown_sector(props, selected)],
+        colour=BOUNDARY_COLOUR if neutral else SECTOR_COLOURS[shown_sector(props, selected)],
         width=width,
         dash=dash_array(status, width),
         opacity=opacity * fainter,

@@ -111,3 +111,14 @@ def test_only_approximate_points_off_by_20_km_or_more_get_an_uncertainty_circle(
     assert styles.uncertainty_km(near, "Point") is None
     assert styles.uncertainty_km(sketch, "Point") is None  # drawn faint instead
     assert styles.uncertainty_km(far, "LineString") is None
+
+
+def test_borders_keep_a_neutral_colour_and_a_dash_no_other_status_has():
+    line = {"type": "LineString", "coordinates": [[55, 38], [58, 37]]}
+    border = make_feature("borders", geometry=line, status="boundary", sector="security",
+                          sectors=["security"])["properties"]  # fmt: skip
+    for selected in (None, ["security"], ["energy", "security"]):
+        assert styles.feature_style(border, selected).colour == styles.BOUNDARY_COLOUR
+    assert styles.BOUNDARY_COLOUR not in styles.SECTOR_COLOURS.values()
+    dashes = {s: styles.dash_array(s, styles.BASE_WIDTH) for s in styles.STATUS_STYLES}
+    assert dashes["boundary"] and list(dashes.values()).count(dashes["boundary"]) == 1
