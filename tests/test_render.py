@@ -26,6 +26,7 @@ from geoapp.maps.printed import attribution, decorations, draw, projection
 from geoapp.maps.printed import figure as render
 from geoapp.maps.printed import page as page_module
 from geoapp.maps.printed.page import Page
+from geoapp.maps.printed.text import HALO_GID
 from tests.data import features
 from tests.factories import SOURCES, make_feature, write_data_dir
 
@@ -257,7 +258,7 @@ def test_drawn_texts_overlap_neither_each_other_nor_the_legend(catalog, bbox, pa
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     (ax,) = fig.axes
-    texts = [t for t in ax.texts if t.get_visible() and t.get_text() and t.get_gid() != "halo"]
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text() and t.get_gid() != HALO_GID]
     drawn = {t.get_text() for t in texts}
     assert set(info.labels) <= drawn and info.labels
     assert any(t.get_text().isupper() for t in texts), "no country label drawn"

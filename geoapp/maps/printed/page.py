@@ -58,10 +58,6 @@ class Page:
     ) -> Page:
         return cls(width / dpi, height / dpi, dpi, type_scale)
 
-    def pt(self, size: float) -> float:
-        """A type size in points on this page."""
-        return size * self.type_scale
-
     @property
     def pixels(self) -> tuple[int, int]:
         return round(self.width * self.dpi), round(self.height * self.dpi)
