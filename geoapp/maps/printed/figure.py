@@ -245,11 +245,10 @@ def _fit_title(fig: Figure, heading: Heading, scale: float = 1.0):
     if heading.subtitle:
         sub = fig.text(0.5, 1.0, heading.subtitle, ha="center", va="center",
                        fontsize=SUBTITLE_SIZE * scale, color="#333333", parse_math=False)  # fmt: skip
-        text = heading.subtitle
-        while sub.get_window_extent(renderer).width > room and len(text) > 8:
-            text = text[: int(len(text) * 0.9)].rstrip() + "…"
-            sub.set_text(text)
-            text = text[:-1]
+        shown = heading.subtitle
+        while sub.get_window_extent(renderer).width > room and len(shown) > 8:
+            shown = shown[: int(len(shown) * 0.9)].rstrip()
+            sub.set_text(shown + "…")
         height += sub.get_window_extent(renderer).height / fig.dpi + 0.04 * scale
         texts.append(sub)
     return texts, max(0.55 * scale, height + 0.25 * scale)

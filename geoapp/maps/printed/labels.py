@@ -181,11 +181,16 @@ def _place(label, radius_pt, type_scale, renderer, frame: Bbox, taken: list[Bbox
             label.set_ha(ha)
             label.set_va(va)
             box = label.get_window_extent(renderer).padded(1.5)
-            inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
-            if inside and not any(box.overlaps(t) for t in taken):
+            if _free(box, frame, taken):
                 taken.append(box)
                 return ring, offset
     return None
+
+
+def _free(box: Bbox, frame: Bbox, taken: list[Bbox]) -> bool:
+    """Whether ``box`` lies wholly inside the frame and overlaps nothing taken."""
+    inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+    return inside and not any(box.overlaps(t) for t in taken)
 
 
 def _country_labels(ax, proj: Projected, frame: Bbox, taken, renderer, type_scale) -> None:
@@ -198,11 +203,7 @@ def _country_labels(ax, proj: Projected, frame: Bbox, taken, renderer, type_scal
                        style="italic", ha="center", va="center", zorder=1.5, alpha=0.8,
                        parse_math=False, clip_on=False)  # fmt: skip
         box = text.get_window_extent(renderer)
-        if (
-            frame.contains(box.x0, box.y0)
-            and frame.contains(box.x1, box.y1)
-            and not any(box.overlaps(t) for t in taken)
-        ):
+        if _free(box, frame, taken):
             taken.append(box)
             snap_to_pixels(text, renderer)
         else:
