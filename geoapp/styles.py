@@ -250,13 +250,14 @@ class LegendEntry:
 def legend(features: Iterable[dict], selected: Iterable[str] | None = None) -> list[LegendEntry]:
     """Legend entries for exactly these GeoJSON features: sectors, statuses, symbols; counted.
 
-    With ``selected``, only the sectors switched on are listed (a feature counts under
-    each of its sectors that is on).
+    A sector's row counts the features drawn in its colour (:func:`shown_sector`: with
+    ``selected``, a sector switched on), so the colours' counts add up to the coloured
+    features on the map, not to more: a feature of two sectors wears one colour.
+    Borders wear the neutral boundary colour and count under their status row only.
     """
     features = list(features)
     props = [f["properties"] for f in features]
-    wanted = set(SECTORS if selected is None else selected)
-    by_sector = Counter(s for p in props for s in p.get("sectors", ()) if s in wanted)
+    by_sector = Counter(shown_sector(p, selected) for p in props if p["status"] != "boundary")
     by_status = Counter(p["status"] for p in props)
     by_symbol = Counter(
         f["properties"]["layer"]
@@ -356,6 +357,20 @@ def _symbol_label(layer: str) -> str:
 #: articles are about first.
 LABEL_PRIORITY = ("ports", "naval_bases", "borders", "corridors", "programmes", "events")
 
+#: Where a label may sit around its symbol, best first, as a unit offset (x right, y up):
+#: right and a little up, left and a little up, then below, above, beside. A label grows
+#: away from its symbol in that direction. The printed map and the web map try the same.
+LABEL_DIRECTIONS = (
+    (1, 0.45),
+    (-1, 0.45),
+    (1, -0.45),
+    (-1, -0.45),
+    (0, 1),
+    (0, -1),
+    (1, 0),
+    (-1, 0),
+)
+
 
 def layer_noun(layer: str) -> str:
     """What one point of ``layer`` is, in running text: ``port``, ``border crossing``."""
@@ -382,4 +397,5 @@ def style_table() -> dict:
         "basemap": BASEMAP_STYLE,
         "point_radius": POINT_RADIUS,
         "label_priority": LABEL_PRIORITY,
+        "label_directions": LABEL_DIRECTIONS,
     }

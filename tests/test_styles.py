@@ -57,9 +57,9 @@ def test_legend_lists_only_what_is_present_with_counts():
         make_feature("ports", "port", sector="trade", sectors=["trade"]),
     ]
     entries = {e.key: e.count for e in styles.legend(features)}
+    # p2 is of two sectors but wears one colour: the colours count 3 features, not 4.
     assert entries == {
         "sector:energy": 2,
-        "sector:security": 1,
         "sector:trade": 1,
         "status:proposed": 1,
         "status:operating": 2,
@@ -122,3 +122,18 @@ def test_borders_keep_a_neutral_colour_and_a_dash_no_other_status_has():
     assert styles.BOUNDARY_COLOUR not in styles.SECTOR_COLOURS.values()
     dashes = {s: styles.dash_array(s, styles.BASE_WIDTH) for s in styles.STATUS_STYLES}
     assert dashes["boundary"] and list(dashes.values()).count(dashes["boundary"]) == 1
+
+
+def test_legend_colours_count_each_feature_once_in_the_colour_it_wears():
+    features = [
+        make_feature("pipelines", "p1", sector="energy", sectors=["energy", "security"]),
+        make_feature("ports", "p2", sector="trade", sectors=["trade", "security"]),
+        make_feature("borders", "b1", sector="security", sectors=["security"], status="boundary"),
+    ]
+    everything = {e.key: e.count for e in styles.legend(features)}
+    assert everything["sector:energy"] == 1 and everything["sector:trade"] == 1
+    assert "sector:security" not in everything  # the border is grey, not security's colour
+    assert everything["status:boundary"] == 1
+    security_only = {e.key: e.count for e in styles.legend(features, ["security"])}
+    assert security_only["sector:security"] == 2  # both wear security's colour now
+    assert "sector:energy" not in security_only

@@ -46,6 +46,7 @@ MAP_CSS: tuple[tuple[str, str, str], ...] = (("leaflet_css", "leaflet", "leaflet
 OWN_JS: tuple[str, ...] = (
     "geoapp-data.js",
     "geoapp-render.js",
+    "geoapp-names.js",
     "geoapp-popup.js",
     "geoapp-search.js",
     "geoapp-ui.js",

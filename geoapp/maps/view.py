@@ -21,6 +21,7 @@ from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
 from geoapp.data.schema import LAYERS, SECTORS, THEMATIC_LAYERS, source_keys, time_label
+from geoapp.maps import names
 
 #: Side of a point symbol's icon in CSS pixels.
 ICON_SIZE = 2 * styles.POINT_RADIUS + 6
@@ -81,12 +82,17 @@ def view_answer(catalog: Catalog, query: Query, exports: Mapping[str, str] | Non
     it, which is what a reader sees, and what the printed map of that view counts
     with the same :func:`styles.legend`. Without a box the legend counts every
     feature drawn.
+
+    ``labels`` are the names of the points drawn, at each zoom, in the order they
+    claim room (:func:`names.feature_labels`); ``countryLabels`` name the countries
+    in the box, each inside its part in view (:func:`names.country_labels`).
     """
     drawn = _drawn(catalog, query.replace(bbox=None), exports or {})
     counted = drawn.shown if query.bbox is None else _flat(catalog.query(query))
     return {
         **drawn.answer,
         "legend": legend_rows(styles.legend(counted, query.shown_sectors)),
+        "countryLabels": names.country_labels(catalog, query.bbox),
     }
 
 
@@ -196,6 +202,7 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
             "features": features,
             "styles": looks,
             "count": len(shown),
+            "labels": names.feature_labels(shown),
             "facets": facet_counts(catalog, query),
             "exports": {
                 fmt: f"{url}?{filters}" if filters else url for fmt, url in exports.items()

@@ -14,11 +14,11 @@ import pyproj
 import shapely
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
-from shapely.errors import GEOSException
 
 from geoapp.cache import BuildOnceCache
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import BBox, Query
+from geoapp.maps.names import label_anchor
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _project(catalog: Catalog, bbox: BBox) -> Projected:
         # ISO code (Baikonur, buffer zones) unlabelled.
         anchor = None
         if feature["properties"]["iso_a3"]:
-            anchor = _label_anchor(geom, outline.bounds)
+            anchor = label_anchor(geom, outline.bounds)
         countries.append((feature["properties"]["name"], polygon_path(geom), anchor))
     layers = {}
     for layer_id, info in catalog.layers().items():
@@ -179,18 +179,6 @@ def layer_geometries(catalog: Catalog, layer_id: str) -> tuple[list[dict], np.nd
         return features, np.asarray(geoms)
 
     return catalog.memo(("geometries", layer_id), build)
-
-
-def _label_anchor(geom, bounds) -> tuple[float, float] | None:
-    """A point inside the part of a country within the view, or None if none is."""
-    try:
-        in_view = shapely.clip_by_rect(geom, *bounds)
-        if in_view.is_empty:
-            return None
-        point = shapely.point_on_surface(in_view)
-    except GEOSException:  # a ring simplification left self-touching
-        return None
-    return None if point.is_empty else (point.x, point.y)
 
 
 def polygon_path(geom) -> MplPath:

@@ -85,6 +85,7 @@
       // drag in progress): the move's end asks again.
       if (query !== geoapp.stateQuery() && geoapp.applying !== answered) return geoapp.applying;
       geoapp.applyView(answer);
+      if (geoapp.drawNames) geoapp.drawNames();
       if (geoapp.filterControls) geoapp.filterControls.show(answer);
       if (geoapp.featureList) geoapp.featureList.show(answer);
       if (geoapp.map) geoapp.syncUrl(geoapp.map);
@@ -181,6 +182,7 @@
     new Fullscreen().addTo(map);
     // Keyboard, screen readers, the phone's drawer (geoapp-access.js).
     if (geoapp.initAccess) geoapp.initAccess(map);
+    if (geoapp.initNames) geoapp.initNames(map);
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
