@@ -48,6 +48,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-render.js",
     "geoapp-names.js",
     "geoapp-popup.js",
+    "geoapp-pick.js",
     "geoapp-search.js",
     "geoapp-ui.js",
     "geoapp-filters.js",

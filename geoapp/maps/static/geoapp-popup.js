@@ -57,6 +57,9 @@
     layer.bindTooltip(() => geoapp.tooltip(props), { sticky: true, className: "feature-tooltip" });
     const size = geoapp.map ? geoapp.popupSize(geoapp.map) : {};
     layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, ...size, className: "feature-popup" });
+    // A click opens what is under the pointer, all of it (geoapp-pick.js); Enter on a
+    // marker still opens its own popup.
+    if (geoapp.takeClicks) geoapp.takeClicks(layer);
   };
 
   /** A popup's size for the map on screen: it fits beside the map's buttons (zoom, full
@@ -84,6 +87,8 @@
     box.tabIndex = -1;
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-label", String(props.name));
+    // The address bar names the feature whose popup is open (geoapp-ui.js).
+    box.dataset.featureId = props.id;
     box.append(el("h3", "popup-name", props.name));
     box.append(el("p", "popup-layer", s.layers[props.layer] || props.layer));
     const rows = el("dl", "popup-fields");

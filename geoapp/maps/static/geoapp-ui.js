@@ -67,7 +67,9 @@
     const centre = map.getCenter().wrap();
     const d = s.centreDecimals;
     const view = `lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`;
-    if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view)}`);
+    // A link with the feature whose popup is open opens on it (/?feature=<id>).
+    const open = geoapp.openFeature ? `feature=${encodeURIComponent(geoapp.openFeature)}` : "";
+    if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view, open)}`);
     const box = `bbox=${geoapp.viewBox(map)}`;
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
       const format = link.dataset.format;
@@ -183,6 +185,17 @@
     // Keyboard, screen readers, the phone's drawer (geoapp-access.js).
     if (geoapp.initAccess) geoapp.initAccess(map);
     if (geoapp.initNames) geoapp.initNames(map);
+    if (geoapp.initPick) geoapp.initPick(map);
+    // The address bar names the feature whose popup is open, so that it can be shared.
+    map.on("popupopen", (event) => {
+      const box = event.popup.getElement().querySelector(".popup[data-feature-id]");
+      geoapp.openFeature = box ? box.dataset.featureId : null;
+      geoapp.syncUrl(map);
+    });
+    map.on("popupclose", () => {
+      geoapp.openFeature = null;
+      geoapp.syncUrl(map);
+    });
     for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
