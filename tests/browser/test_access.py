@@ -121,6 +121,14 @@ def test_phone_map_fills_the_screen_drawer_popup_fits_targets_and_zoom(browser, 
         assert not page.locator("#panel").is_visible()
         small = _small_targets(page)
         assert not small, f"map controls under {TARGET} px: {small}"
+        # The credits and the scale bar share the bottom edge without covering each other.
+        scale = page.locator(".leaflet-control-scale").bounding_box()
+        credit = page.locator(".leaflet-control-attribution").bounding_box()
+        apart = (
+            scale["x"] + scale["width"] <= credit["x"]
+            or credit["y"] + credit["height"] <= scale["y"]
+        )
+        assert apart, (scale, credit)
         toggle.click()
         assert toggle.get_attribute("aria-expanded") == "true"
         assert page.locator("#panel").is_visible()
