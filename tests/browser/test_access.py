@@ -47,6 +47,20 @@ def test_axe_finds_nothing_serious_on_the_map_a_popup_and_the_error_pages(
     serious(page, "the map with a popup open")
     page.keyboard.press("Escape")
     page.wait_for_selector(".leaflet-popup", state="detached")  # not measured mid-fade
+    # The chooser a click opens where several features share a spot.
+    spot = page.evaluate(
+        """() => {
+          const p = geoapp.map.latLngToContainerPoint(geoapp.byId.get('port-aktau').target.getLatLng());
+          const r = geoapp.map.getContainer().getBoundingClientRect();
+          return {x: p.x + r.left, y: p.y + r.top};
+        }"""
+    )
+    page.mouse.click(spot["x"], spot["y"])
+    page.wait_for_selector(".pick-popup button[data-feature-id]")
+    page.wait_for_function(OPAQUE)
+    serious(page, "the map with the chooser of features open")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".leaflet-popup", state="detached")
     page.click("#feature-list-box summary")
     page.wait_for_selector("#feature-list tr[data-feature-id]")
     serious(page, "the map with the feature list open")
