@@ -54,6 +54,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-filters.js",
     "geoapp-access.js",
     "geoapp-list.js",
+    "geoapp-reader.js",
 )
 OWN_CSS: tuple[str, ...] = ("geoapp.css",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

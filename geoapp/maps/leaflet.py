@@ -30,7 +30,7 @@ from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
-from geoapp.maps import assets, csp
+from geoapp.maps import assets, csp, reading
 from geoapp.maps.about import about, attribution_html
 from geoapp.maps.printed.page import MAX_TITLE, PRESETS, Page
 from geoapp.maps.view import swatch_uri, view_answer
@@ -393,6 +393,8 @@ def render_page(
     search: tuple[str, Sequence[Mapping]] | None = None,
     focus: dict | None = None,
     feature_url: str | None = None,
+    reader: Mapping | None = None,
+    articles_url: str | None = None,
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
@@ -407,7 +409,8 @@ def render_page(
     JSON), listed in the page as it opens, before any script runs. ``focus`` is the
     feature a link names (``/?feature=<id>``): the page opens fitted to it and opens its
     popup; ``feature_url`` is the link to one feature that each popup offers (the
-    feature's id is appended).
+    feature's id is appended). ``reader`` is an article to show beside the map
+    (:func:`reading.reading`'s document; ``articles_url`` lists every article).
     """
     standalone = layer_url is None
     if focus is not None:
@@ -491,6 +494,9 @@ def render_page(
         max_title=MAX_TITLE,
         search=_search_list(search),
         about=about(catalog),
+        reader=reader,
+        reader_data=reading.script_data(reader) if reader else None,
+        reader_links={"list": articles_url, "feature": feature_url or "/?feature="},
     )
     if standalone:
         # A file opened from disk has no headers: its policy travels in a <meta>, which

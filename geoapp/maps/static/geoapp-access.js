@@ -26,14 +26,17 @@
     const button = document.getElementById("panel-toggle");
     const panel = document.getElementById("panel");
     if (!button || !panel) return;
+    // Beside an article (the reader), the panel is a drawer at every width: the article
+    // takes its column.
+    const drawer = () => NARROW.matches || document.body.classList.contains("reading");
     const set = (open) => {
       button.setAttribute("aria-expanded", String(open));
-      if (NARROW.matches) document.body.dataset.drawer = open ? "open" : "closed";
+      if (drawer()) document.body.dataset.drawer = open ? "open" : "closed";
       else delete document.body.dataset.drawer;
     };
     const layout = () => {
-      button.hidden = !NARROW.matches;
-      set(!NARROW.matches);
+      button.hidden = !drawer();
+      set(!drawer());
     };
     layout();
     NARROW.addEventListener("change", layout);
@@ -46,7 +49,7 @@
     });
     /** Close the drawer (a phone), so that what the reader picked shows on the map. */
     geoapp.closeDrawer = () => {
-      if (NARROW.matches) set(false);
+      if (drawer()) set(false);
     };
   }
 

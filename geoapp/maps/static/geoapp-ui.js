@@ -215,6 +215,7 @@
         () => {
           geoapp.initSearch();
           if (geoapp.initList) geoapp.initList();
+          if (geoapp.initReader) geoapp.initReader();
           document.body.dataset.ready = "true";
         },
         (error) => {

@@ -1,0 +1,138 @@
+"""An ingested article as the reader shows it beside the map: passages cut into marks.
+
+The article's text, its passages and the spans of what they mention come from the
+articles database (``geoapp ingest``); here they become what the template writes:
+each passage a run of plain-text segments, a segment either bare text, a mention of
+a catalog feature (a link to it), or a place the gazetteer found that the map does
+not have. Nothing here is markup: the template escapes every segment, and the
+script gets the passages' features and places as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+#: Passage kinds as the reader labels them (the API's words).
+KIND_TAGS = {"title": "h2", "heading": "h3", "paragraph": "p", "item": "li", "row": "p"}
+
+
+def date_label(first: str | None, last: str | None) -> str:
+    """``2025-10-01``–``2025-12-31`` as a reader reads it: ``2025-10-01 – 2025-12-31``,
+    one date when both ends agree, ``until``/``from`` when an end is open."""
+    if first and last:
+        return first if first == last else f"{first} – {last}"
+    if last:
+        return f"until {last}"
+    return f"from {first}" if first else ""
+
+
+def _segments(text: str, start: int, end: int, marks: list[tuple]) -> list[dict]:
+    """The passage ``text[start:end]`` cut at its marks (which do not overlap)."""
+    out: list[dict] = []
+    at = start
+    for s, e, kind, value in marks:
+        if s < at or e > end:
+            continue  # overlaps a mark already placed, or runs past the passage
+        if s > at:
+            out.append({"text": text[at:s]})
+        out.append({"text": text[s:e], kind: value})
+        at = e
+    if at < end:
+        out.append({"text": text[at:end]})
+    return out
+
+
+def reading(article: Mapping, known: Callable[[str], Mapping | None]) -> dict:
+    """What the reader writes for an article (the ``/api/articles/<id>`` document).
+
+    ``known(id)`` gives a catalog feature or None: a mention of a feature the data no
+    longer has is shown as plain text. Places the gazetteer found that are also a
+    feature are shown as that feature's mention; the others are suggestions, listed
+    with their coordinates ("places mentioned, not mapped").
+    """
+    text = article["text"]
+    marks_by_passage: dict[str, list[tuple]] = {}
+    for m in article.get("mentions", ()):
+        if known(m["feature"]) is not None:
+            marks_by_passage.setdefault(m["passage"], []).append(
+                (m["start"], m["end"], "feature", m["feature"])
+            )
+    places = []
+    for place in article.get("places", ()):
+        if place.get("feature"):
+            continue
+        index = len(places)
+        places.append(
+            {
+                "index": index,
+                "name": place["name"],
+                "lon": place["lon"],
+                "lat": place["lat"],
+                "geonameid": place.get("geonameid"),
+                "start": place["start"],
+                "end": place["end"],
+            }
+        )
+    passages = []
+    for passage in article["passages"]:
+        start, end = passage["start"], passage["end"]
+        own_places = [p for p in places if start <= p["start"] and p["end"] <= end]
+        marks = marks_by_passage.get(passage["id"], []) + [
+            (p["start"], p["end"], "place", p["index"]) for p in own_places
+        ]
+        # Earliest first, the longer of two that start together first.
+        marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        features = [f for f in passage.get("features", ()) if known(f) is not None]
+        passages.append(
+            {
+                "id": passage["id"],
+                "kind": passage["kind"],
+                "tag": KIND_TAGS.get(passage["kind"], "p"),
+                "label": passage.get("label") or passage["kind"],
+                "dates": [d for d in (date_label(a, b) for a, b in passage.get("dates", ())) if d],
+                "features": features,
+                "places": [p["index"] for p in own_places],
+                "segments": _segments(text, start, end, marks),
+            }
+        )
+    return {
+        "id": article["id"],
+        "title": article["title"],
+        "date": article.get("date"),
+        "passages": passages,
+        "places": places,
+        "unmapped": _unmapped(places),
+    }
+
+
+def _unmapped(places: Iterable[Mapping]) -> list[dict]:
+    """Each place mentioned but not on the map once, with where it is (for an editor)."""
+    seen: dict[object, dict] = {}
+    for p in places:
+        key = p.get("geonameid") or (p["name"], p["lon"], p["lat"])
+        if key not in seen:
+            seen[key] = {"name": p["name"], "lon": p["lon"], "lat": p["lat"],
+                         "geonameid": p.get("geonameid"), "first": p["index"]}  # fmt: skip
+    return list(seen.values())
+
+
+def script_data(view: Mapping) -> dict:
+    """What the reader's script needs (JSON): each passage's features and places, and
+    every place with its coordinates, for the story steps and the suggestion layer."""
+    return {
+        "article": view["id"],
+        "passages": [
+            {"id": p["id"], "features": p["features"], "places": p["places"]}
+            for p in view["passages"]
+        ],
+        "places": [
+            {
+                "index": p["index"],
+                "name": p["name"],
+                "lon": p["lon"],
+                "lat": p["lat"],
+                "geonameid": p["geonameid"],
+            }  # fmt: skip
+            for p in view["places"]
+        ],
+    }
