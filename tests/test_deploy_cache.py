@@ -156,6 +156,16 @@ def test_cached_answers_are_the_app_answers_byte_for_byte(nginx, tmp_path, data)
             )
             assert (answer.status, answer.cache) == (304, "HIT")
 
+        # A conditional request on a miss: the client gets its 304, and the cache the
+        # whole answer (nginx asks the app unconditionally), never an empty body.
+        path = "/api/layers/ports?status=operating"
+        tag = direct(server, path, GZIP).headers["etag"]
+        answer = via_nginx(server, path, {**GZIP, "If-None-Match": tag})
+        assert (answer.status, answer.cache) == (304, "MISS")
+        answer = via_nginx(server, path, GZIP)
+        assert (answer.status, answer.cache) == (200, "HIT")
+        assert answer.body == direct(server, path, GZIP).body != b""
+
         # Errors are never kept: each is asked of the app again.
         for path, status in (("/api/layers/nope", 404), ("/ogc/collections/ports/items?limit=x", 400)):  # fmt: skip
             for _ in range(2):
