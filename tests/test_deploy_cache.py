@@ -136,6 +136,14 @@ def test_cached_answers_are_the_app_answers_byte_for_byte(nginx, tmp_path, data)
         one = via_nginx(server, "/ogc/collections/ports/items?limit=1")
         assert one.cache == "MISS" and json.loads(one.body)["numberReturned"] == 1
 
+        # The Host is in the key: the OGC API's links are absolute, and one name's answer
+        # must never be served to another (both are loopback names the app trusts).
+        for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}"):
+            for expected in ("MISS", "HIT"):
+                answer = via_nginx(server, "/ogc?f=json", {"Host": host})
+                assert answer.cache == expected, host
+                assert json.loads(answer.body)["links"][0]["href"] == f"http://{host}/ogc?f=json"
+
         # Accept is in the key where it chooses the answer (OGC API without ?f=).
         for accept, kind in (("text/html", "text/html"), ("application/json", "application/json")):
             for expected in ("MISS", "HIT"):
