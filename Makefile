@@ -87,6 +87,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/providers_wrk.py --setup
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
+	$(BIN)/python bench/cache_wrk.py --runs 3 --duration 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -82,6 +82,9 @@ def test_the_rendered_config_passes_nginx_own_check(nginx, tmp_path):
         ("upstream", "unix:/" + "s" * 120),
         ("prefix", Path("/tmp/with space")),
         ("user", "root;"),
+        ("cache_dir", Path("/tmp/cache; include /etc/shadow")),
+        ("cache_max_size", "1g inactive=1y"),
+        ("cache_max_size", "lots"),
     ],
 )
 def test_the_renderer_refuses_a_value_that_would_break_out_of_its_directive(option, value):

@@ -6,7 +6,8 @@ answers, and talks to gunicorn over a unix socket in the *run directory* (or a l
 port). This package holds what a deployment needs, so that a wheel carries it:
 
 - ``geoapp/deploy/nginx.conf``, a commented template rendered by :func:`render_nginx_conf`
-  (or :func:`write_nginx_conf`, which also makes its directories);
+  (or :func:`write_nginx_conf`, which also makes its directories): a cache of the app's
+  answers, gzip, and the static files served from the installed package by nginx itself;
 - ``geoapp.deploy.gunicorn``, gunicorn's settings (``gunicorn -c python:geoapp.deploy.gunicorn``);
 - ``python -m geoapp.deploy`` (``make serve-prod``), which starts both and stops both.
 
@@ -88,6 +89,40 @@ class RunFiles:
     def nginx_error_log(self) -> Path:
         return self.nginx_prefix / "logs" / "error.log"
 
+    @property
+    def nginx_cache(self) -> Path:
+        """nginx's cache of the app's answers (``proxy_cache_path``)."""
+        return self.nginx_prefix / "cache"
+
+
+def static_files() -> tuple[Path, list[tuple[str, Path]]]:
+    """What nginx serves without the app: the static directory, and each vendored file.
+
+    Taken from the installed package (``geoapp.maps.assets``), so that nginx serves the
+    very bytes the app would, from wherever the package is installed; the vendored
+    files as ``(URL, file)``, only those the page uses (the app 404s the others).
+    """
+    from geoapp.maps.assets import FILES, PACKAGES, STATIC_DIR
+
+    vendored = [
+        (f"/vendor/{name}/{version}/{file}", (directory / file).resolve())
+        for name, (directory, version) in PACKAGES.items()
+        for file in FILES[name]
+    ]
+    return STATIC_DIR.resolve(), vendored
+
+
+def security_headers() -> list[tuple[str, str]]:
+    """The headers every answer of the app carries, for what nginx serves itself."""
+    from geoapp.web.security import DATA_POLICY
+
+    return [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Content-Security-Policy", DATA_POLICY),
+    ]
+
 
 #: What a visitor's browser asks first, gzipped as browsers ask: the map page and the
 #: layer catalog. Built once in gunicorn's master, they are in every worker it forks.
@@ -139,6 +174,8 @@ def render_nginx_conf(
     access_log: Path | None = None,
     user: str | None = None,
     worker_processes: int | str = "auto",
+    cache_dir: Path | None = None,
+    cache_max_size: str = "1g",
 ) -> str:
     """Fill ``nginx.conf``'s template: nginx on ``listen``, proxying to ``upstream``.
 
@@ -154,6 +191,9 @@ def render_nginx_conf(
         Log files (default ``prefix/logs/error.log``; no access log unless given).
     user
         The workers' user when nginx starts as root (see :func:`nginx_user`).
+    cache_dir, cache_max_size
+        Where nginx keeps cached answers (default ``prefix/cache``) and their most disk
+        space (an nginx size: ``1g``, ``500m``).
 
     Raises ValueError for a value that could break out of its directive.
 
@@ -166,13 +206,21 @@ def render_nginx_conf(
     """
     prefix = Path(prefix).absolute()
     error_log = Path(error_log or prefix / "logs" / "error.log").absolute()
+    cache_dir = Path(cache_dir or prefix / "cache").absolute()
+    static_dir, vendor_files = static_files()
     values = {"listen": listen, "upstream": upstream}
     for name, value in values.items():
         if not _ADDRESS.fullmatch(value):
             raise ValueError(f"{name} {value!r} is not an address nginx can take")
-    for name, path in (("prefix", prefix), ("error_log", error_log), ("access_log", access_log)):
+    paths = [("prefix", prefix), ("error_log", error_log), ("access_log", access_log),
+             ("cache_dir", cache_dir), ("static directory", static_dir)]  # fmt: skip
+    paths += [(f"vendored file {url}", url) for url, _ in vendor_files]
+    paths += [(f"vendored file {url}", path) for url, path in vendor_files]
+    for name, path in paths:
         if path is not None and not _PATH.fullmatch(str(path)):
             raise ValueError(f"{name} {str(path)!r}: use a path of letters, digits, ./_-@+")
+    if not re.fullmatch(r"[1-9][0-9]*[kmg]?", cache_max_size):
+        raise ValueError(f"cache_max_size {cache_max_size!r} is not a size nginx takes (1g, 500m)")
     if upstream.startswith("unix:") and len(upstream) - 5 > SOCKET_PATH_MAX:
         raise ValueError(f"socket path too long for a unix socket: {upstream[5:]!r}")
     if user is not None and not re.fullmatch(r"[a-z_][\w-]*", user):
@@ -189,6 +237,11 @@ def render_nginx_conf(
         access_log=access_log,
         user=user,
         worker_processes=worker_processes,
+        cache_dir=cache_dir,
+        cache_max_size=cache_max_size,
+        static_dir=static_dir,
+        vendor_files=vendor_files,
+        security_headers=security_headers(),
     )
 
 
