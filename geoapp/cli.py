@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export`` and ``db``.
+"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export``, ``ingest`` and ``db``.
 
 Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data, 3 when
 the database cannot be used.
@@ -411,6 +411,22 @@ _db_data_dir = click.option(
     show_default="the bundled geodata/",
     help="Directory of layer files.",
 )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def ingest(paths: tuple[Path, ...]) -> None:
+    """Read articles (UTF-8 .txt, .md, .html) into the instance database and link them.
+
+    Prints, per article, the features its passages mention and the places it names
+    that are not on the map, with their coordinates. The database is in the instance
+    folder ($GEOAPP_INSTANCE, else Flask's instance folder). A refused file (another
+    type, empty, binary, not UTF-8, too large) is one line on stderr, exit 2, and
+    nothing is written.
+    """
+    from geoapp.articles.command import exit_with, run
+
+    exit_with(run(paths, _settings()))
 
 
 @cli.group()
