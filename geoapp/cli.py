@@ -73,6 +73,15 @@ def validate(data_dir: Path) -> None:
     from geoapp.data.validate import validate_dir
 
     problems = validate_dir(data_dir)
+    if not problems:
+        # Ingested articles (if any): broken passage hashes fail; sources that cite a
+        # section where no passage mentions the feature are reported as warnings.
+        from geoapp.articles.checks import check_instance
+
+        article_problems, warnings = check_instance(data_dir)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems = [*problems, *article_problems]
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -121,6 +130,15 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     if pid <= 1:  # 0 or -1 would signal a whole process group, 1 is init
         raise click.BadParameter(f"{str(pid_file)!r} holds no pid", param_hint="--pid")
     problems = validate_dir(data_dir)
+    if not problems:
+        # Ingested articles (if any): broken passage hashes fail; sources that cite a
+        # section where no passage mentions the feature are reported as warnings.
+        from geoapp.articles.checks import check_instance
+
+        article_problems, warnings = check_instance(data_dir)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems = [*problems, *article_problems]
     for problem in problems:
         click.echo(str(problem))
     if problems:

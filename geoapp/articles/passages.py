@@ -46,6 +46,7 @@ def layout(blocks: list[Block]) -> tuple[str, list[Passage]]:
     counts: dict[str, int] = {}
     section = ""
     offset = 0
+    row = 0
     for index, block in enumerate(blocks):
         kind = block.kind
         if index == 0 and kind == "heading":
@@ -53,6 +54,7 @@ def layout(blocks: list[Block]) -> tuple[str, list[Passage]]:
         if kind == "heading":
             section = block.text
         counts[kind] = counts.get(kind, 0) + 1
+        row = row + 1 if kind == "row" else 0
         base = f"{kind[0]}-{hashlib.sha1(normalise(block.text).encode()).hexdigest()[:8]}"
         seen[base] = seen.get(base, 0) + 1
         pid = base if seen[base] == 1 else f"{base}-{seen[base]}"
@@ -70,3 +72,9 @@ def layout(blocks: list[Block]) -> tuple[str, list[Passage]]:
             )
         )
     return "".join(parts), passages
+
+
+def _short(heading: str, words: int = 6) -> str:
+    """A heading cut to a few words, for a label."""
+    parts = heading.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")

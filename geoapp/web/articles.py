@@ -1,0 +1,48 @@
+"""``/api/articles``: the thin web adapter over :mod:`geoapp.api.articles`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request
+
+from geoapp.api import articles as api
+from geoapp.api.ogc import dumps
+from geoapp.articles.store import open_existing
+from geoapp.web.http import cors, send_body
+
+bp = Blueprint("articles_api", __name__, url_prefix="/api/articles")
+bp.after_request(cors)
+
+
+def database():
+    """The articles database for this request, read-only (None before any ingest)."""
+    if "articles_db" not in g:
+        g.articles_db = open_existing(current_app.instance_path)
+    return g.articles_db
+
+
+@bp.teardown_request
+def close(_exc: BaseException | None) -> None:
+    conn = g.pop("articles_db", None)
+    if conn is not None:
+        conn.close()
+
+
+@bp.get("")
+def articles():
+    """Every ingested article: id, title, date, sha256, passages, features."""
+    doc = api.articles_answer(database(), request.args)
+    return send_body(dumps(doc), "application/json", cors=True)
+
+
+@bp.get("/search")
+def search():
+    """Passages holding every word of ``q`` (full-text), with the matched words."""
+    doc = api.search_answer(database(), request.args)
+    return send_body(dumps(doc), "application/json", cors=True)
+
+
+@bp.get("/<article_id>")
+def article(article_id: str):
+    """One article: its text, passages (spans, dates, features) and places."""
+    doc = api.article_answer(database(), article_id, request.args)
+    return send_body(dumps(doc), "application/json", cors=True)
