@@ -160,6 +160,7 @@ def loaded(conn: sqlite3.Connection) -> bool:
 def load(conn: sqlite3.Connection, path: Path | None = None) -> dict[str, str]:
     """Read ``cities500.json`` into the indexed tables, in one transaction; return its facts."""
     path = path or dataset_path()
+    conn.executescript(SCHEMA)
     blob = path.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
     cities = json.loads(blob)

@@ -85,6 +85,10 @@ def stem(word: str) -> str:
     return folded.replace("y", "i")
 
 
+def _stemmed_kinds() -> dict[str, frozenset[str]]:
+    return {layer: frozenset(stem(w) for w in ws) for layer, ws in KIND_WORDS.items()}
+
+
 def words(text: str) -> list[tuple[str, int, int]]:
     """The stemmed words of a text with their spans."""
     out = []
@@ -96,6 +100,11 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 def _stems(text: str) -> tuple[str, ...]:
     return tuple(w for w, _, _ in words(text))
+
+
+_KIND_STEMS = _stemmed_kinds()
+_COUNTRY_STEMS = {stem(w): code for w, code in COUNTRY_WORDS.items()}
+_BASE_STEMS = {(stem(a), stem(b)) for a, b in BASE_PHRASES}
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ class Lexicon:
 def _is_town_alias(alias: str) -> bool:
     """Whether an alias of a feature at a town is another spelling of the town."""
     ws = set(_stems(alias))
-    kinds = set().union(*KIND_WORDS.values())
+    kinds = set().union(*_KIND_STEMS.values())
     return 0 < len(_stems(alias)) <= 3 and not ws & kinds
 
 
@@ -257,12 +266,12 @@ def find_mentions(
             for n in (3, 2, 1):
                 key = tuple(x[0] for x in sw[i : i + n])
                 for p in lex.places.get(key, ()) if len(key) == n else ():
-                    if stems & KIND_WORDS.get(p["layer"], frozenset()):
+                    if stems & _KIND_STEMS.get(p["layer"], frozenset()):
                         end = sw[i + n - 1][2]
                         found.append(Mention(p["id"], s, end, text[s:end], "place"))
-        countries = {COUNTRY_WORDS[w] for w in stems if w in COUNTRY_WORDS}
+        countries = {_COUNTRY_STEMS[w] for w in stems if w in _COUNTRY_STEMS}
         for i in range(len(sw) - 1):
-            if (sw[i][0], sw[i + 1][0]) in BASE_PHRASES and len(countries) == 1:
+            if (sw[i][0], sw[i + 1][0]) in _BASE_STEMS and len(countries) == 1:
                 named = any(set(key) <= stems for key in lex.places)
                 candidates = lex.bases.get(next(iter(countries)), [])
                 if len(candidates) == 1 and not named:
@@ -284,5 +293,15 @@ def find_mentions(
             inside = first <= d.first and d.last <= last and bool(distinct & all_stems)
             if precise or inside and (len(iso) == 4 or "/" in iso):
                 found.append(Mention(fid, d.start, d.end, d.text, "date"))
-    found.sort(key=lambda m: (m.start, m.end, m.feature))
-    return found
+    # One feature's mention inside a longer one of the same feature ("Caspian" in
+    # "Caspian Sea") is the same mention: keep the longest, once.
+    kept = {
+        (m.feature, m.start, m.end): m
+        for m in found
+        if not any(
+            o.feature == m.feature and o.start <= m.start and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            for o in found
+        )
+    }  # fmt: skip
+    return sorted(kept.values(), key=lambda m: (m.start, m.end, m.feature))

@@ -62,8 +62,13 @@ def _row(cells: list[str], header: list[str] | None) -> Block:
     return Block("row", " | ".join(cells), named)
 
 
-def parse_text(text: str) -> list[Block]:
-    """Blocks of a plain-text or Markdown article."""
+def parse_text(text: str, markdown: bool = False) -> list[Block]:
+    """Blocks of a plain-text or Markdown article.
+
+    In Markdown, lines next to each other are one paragraph (a soft wrap); in plain text
+    a line that follows a finished sentence starts a new one, as the source articles
+    put one paragraph per line.
+    """
     blocks: list[Block] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header: list[str] | None = None
@@ -104,9 +109,10 @@ def parse_text(text: str) -> list[Block]:
             continue
         # A line that follows a finished sentence, or a line shaped like a heading, starts
         # a new block: the articles put one paragraph per line with no blank line between.
-        if para and (para[-1].endswith(_SENTENCE_END[:3]) or looks_like_heading(line)):
+        ended = para and not markdown and para[-1].endswith(_SENTENCE_END[:3])
+        if ended or (para and not markdown and looks_like_heading(line)):
             flush()
-        if para and looks_like_heading(para[-1]) and len(para) == 1:
+        if para and not markdown and looks_like_heading(para[-1]) and len(para) == 1:
             flush()
         para.append(line)
     flush()
@@ -114,7 +120,7 @@ def parse_text(text: str) -> list[Block]:
 
 
 #: Elements whose content is never text of the article.
-_DROPPED = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+_DROPPED = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
 _BLOCKS = {"h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading",
            "h5": "heading", "h6": "heading", "p": "paragraph", "li": "item",
            "blockquote": "paragraph", "pre": "paragraph", "dd": "paragraph",
@@ -213,4 +219,4 @@ def parse_html(text: str) -> list[Block]:
 
 def parse(text: str, fmt: str) -> list[Block]:
     """Blocks of an article in ``fmt`` (``text``, ``markdown`` or ``html``)."""
-    return parse_html(text) if fmt == "html" else parse_text(text)
+    return parse_html(text) if fmt == "html" else parse_text(text, markdown=fmt == "markdown")

@@ -66,11 +66,11 @@ def layout(blocks: list[Block]) -> tuple[str, list[Passage]]:
         start = offset
         parts.append(block.text)
         offset += len(block.text)
-        passages.append(
-            Passage(
-                pid, index, kind, start, offset, f"{label} {counts[kind]}", section, block.cells
-            )
-        )
+        name = f"{label} {counts[kind]}"
+        if kind == "row":
+            # "Energy table, row 2": the heading the table is under names it.
+            name = f"{_short(section) + ' table' if section else 'table'}, row {row}"
+        passages.append(Passage(pid, index, kind, start, offset, name, section, block.cells))
     return "".join(parts), passages
 
 
