@@ -13,6 +13,7 @@ from tests.articles import OWN, SHARED, need_shared, run_cli
 
 gazetteer_db = fixtures.gazetteer_db
 instance = fixtures.instance
+file_catalog = fixtures.file_catalog
 
 
 def db_digest(folder) -> str | None:
@@ -141,3 +142,25 @@ def test_validate_warns_of_a_cited_section_with_no_mention(instance, capsys):
     # The data cites the 2017 article's Caspian section for the Dostluk field, which the
     # article describes only as "a disputed area": no passage names it.
     assert "warning: articles: area-dostluk-field: cites diplomat-2017 'Caspian section'" in err
+
+
+@pytest.mark.timed
+def test_a_2000_word_article_ingests_in_under_a_second(instance, tmp_path, file_catalog):
+    """Once the gazetteer table exists (the session's), analysis and storage of ~2,000 words."""
+    import time
+
+    from geoapp.articles.ingest import ingest_files
+
+    paragraphs = [line for line in OWN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text, n = [], 0
+    while sum(len(p.split()) for p in text) < 2000:
+        n += 1
+        text += [f"{p} ({n})" if not p.startswith("|") else p for p in paragraphs]
+    best = float("inf")
+    for run in range(3):
+        path = tmp_path / f"long-{run}.md"
+        path.write_text("\n\n".join(text) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        ingest_files([path], file_catalog, instance)
+        best = min(best, time.perf_counter() - started)
+    assert best < 1.0, f"{best:.2f} s"
