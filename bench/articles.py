@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geoapp import load_catalog  # noqa: E402
-from geoapp.articles import gazetteer  # noqa: E402
-from geoapp.articles.ingest import analyse, ingest_files, lexicon  # noqa: E402
-from geoapp.articles.store import GAZETTEER_FILE  # noqa: E402
 from geoapp.config import DEFAULTS  # noqa: E402
+from geoapp.data.articles import gazetteer  # noqa: E402
+from geoapp.data.articles.ingest import analyse, ingest_files, lexicon  # noqa: E402
+from geoapp.data.articles.store import GAZETTEER_FILE  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "articles"
 GOLD = json.loads((ROOT / "tests" / "data" / "articles_gold.json").read_text(encoding="utf-8"))

@@ -76,9 +76,9 @@ def validate(data_dir: Path) -> None:
     if not problems:
         # Ingested articles (if any): broken passage hashes fail; sources that cite a
         # section where no passage mentions the feature are reported as warnings.
-        from geoapp.articles.checks import check_instance
+        from geoapp.data.articles.checks import check_instance
 
-        article_problems, warnings = check_instance(data_dir)
+        article_problems, warnings = check_instance(data_dir, _instance())
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         problems = [*problems, *article_problems]
@@ -133,9 +133,9 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     if not problems:
         # Ingested articles (if any): broken passage hashes fail; sources that cite a
         # section where no passage mentions the feature are reported as warnings.
-        from geoapp.articles.checks import check_instance
+        from geoapp.data.articles.checks import check_instance
 
-        article_problems, warnings = check_instance(data_dir)
+        article_problems, warnings = check_instance(data_dir, _instance())
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         problems = [*problems, *article_problems]
@@ -442,9 +442,38 @@ def ingest(paths: tuple[Path, ...]) -> None:
     type, empty, binary, not UTF-8, too large) is one line on stderr, exit 2, and
     nothing is written.
     """
-    from geoapp.articles.command import exit_with, run
+    from geoapp import load_catalog
+    from geoapp.data.articles.ingest import ArticleError, ingest_files
+    from geoapp.errors import BackendError, DataError
 
-    exit_with(run(paths, _settings()))
+    try:
+        catalog = load_catalog(_settings())
+    except DataError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("geoapp: error: the data does not validate", err=True)
+        sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
+    instance = _instance()
+    try:
+        reports = ingest_files(paths, catalog, instance)
+    except ArticleError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(2)
+    for report in reports:
+        for line in report.lines():
+            click.echo(line)
+    click.echo(f"geoapp: {len(reports)} article(s) in {instance / 'articles.sqlite3'}", err=True)
+
+
+def _instance() -> Path:
+    """The instance folder the app would use: ``GEOAPP_INSTANCE``, else Flask's for geoapp."""
+    from flask import Flask
+
+    from geoapp.data.articles.store import instance_dir
+
+    return instance_dir(Flask("geoapp").instance_path)
 
 
 @cli.group()

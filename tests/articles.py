@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from geoapp import load_catalog
-from geoapp.articles import gazetteer
-from geoapp.articles.store import GAZETTEER_FILE
 from geoapp.config import DEFAULTS
+from geoapp.data.articles import gazetteer
+from geoapp.data.articles.store import GAZETTEER_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The user's articles live beside the checkout, never in it.

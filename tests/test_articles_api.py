@@ -8,7 +8,7 @@ import json
 import pytest
 
 from geoapp import create_app
-from geoapp.articles.lookup import mentions_of, search_passages
+from geoapp.data.articles.lookup import mentions_of, search_passages
 from tests import articles as fixtures
 from tests.articles import OWN, run_cli
 
@@ -28,11 +28,11 @@ def ingested(instance, capsys):
     return instance
 
 
-def test_with_nothing_ingested_the_list_is_empty_and_ids_unknown(client):
+def test_with_nothing_ingested_the_list_is_empty_and_ids_unknown(client, instance):
     assert client.get("/api/articles").json == []
     answer = client.get("/api/articles/caspian-notes")
     assert answer.status_code == 404 and answer.json["valid"] == []
-    assert mentions_of("port-aktau") == []
+    assert mentions_of("port-aktau", instance) == []
 
 
 def test_the_list(ingested, client):
@@ -89,12 +89,14 @@ def test_search_finds_passages_with_the_matched_words(ingested, client):
     assert "[naval] [base]" in hits[0]["snippet"]
     # FTS5 syntax in the words is just words: no error.
     assert client.get('/api/articles/search?q=NEAR("x"%20OR').status_code == 200
-    assert search_passages("Türkmenbaşy", 5)
-    assert search_passages("turkmenbasy", 5) == search_passages("Türkmenbaşy", 5)
+    assert search_passages("Türkmenbaşy", 5, ingested)
+    assert search_passages("turkmenbasy", 5, ingested) == search_passages(
+        "Türkmenbaşy", 5, ingested
+    )
 
 
 def test_mentions_of_a_feature(ingested):
-    found = mentions_of("port-kuryk")
+    found = mentions_of("port-kuryk", ingested)
     assert found == [
         {"article": "caspian-notes", "passage": found[0]["passage"], "kind": "paragraph",
          "label": "paragraph 2"}

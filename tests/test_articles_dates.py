@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from geoapp.articles.dates import find_dates
+from geoapp.data.articles.dates import find_dates
 from tests import articles as fixtures
 
 file_catalog = fixtures.file_catalog
@@ -46,7 +46,7 @@ def test_a_day_without_a_year_takes_the_last_year_written():
 
 def test_completion_ends_agree_with_the_data(file_catalog):
     """Every expected completion the data prints ends where its completion_date says."""
-    from geoapp.articles.ingest import thematic
+    from geoapp.data.articles.ingest import thematic
 
     checked = 0
     for props in thematic(file_catalog):

@@ -149,7 +149,7 @@ def test_a_2000_word_article_ingests_in_under_a_second(instance, tmp_path, file_
     """Once the gazetteer table exists (the session's), analysis and storage of ~2,000 words."""
     import time
 
-    from geoapp.articles.ingest import ingest_files
+    from geoapp.data.articles.ingest import ingest_files
 
     paragraphs = [line for line in OWN.read_text(encoding="utf-8").splitlines() if line.strip()]
     text, n = [], 0

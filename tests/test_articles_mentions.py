@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from geoapp.articles.dates import find_dates
-from geoapp.articles.mentions import Lexicon, find_mentions
+from geoapp.data.articles.dates import find_dates
+from geoapp.data.articles.mentions import Lexicon, find_mentions
 
 FEATURES = [
     {"id": "port-t", "name": "Turkmenbashi International Seaport", "layer": "ports",

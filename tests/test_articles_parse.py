@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from geoapp.articles.parse import parse
-from geoapp.articles.passages import layout
+from geoapp.data.articles.parse import parse
+from geoapp.data.articles.passages import layout
 
 MARKDOWN = """# A port on the steppe
 

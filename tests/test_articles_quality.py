@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from geoapp.articles.ingest import analyse, lexicon
+from geoapp.data.articles.ingest import analyse, lexicon
 from tests import articles as fixtures
 from tests.articles import GOLD, SHARED, article_path
 

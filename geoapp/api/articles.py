@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 
-from geoapp.articles import read
+from geoapp.data.articles import read
 from geoapp.data.query import check_parameters, is_tracking
 from geoapp.errors import NotFoundError, QueryError
 

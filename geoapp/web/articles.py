@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, g, request
 
 from geoapp.api import articles as api
 from geoapp.api.ogc import dumps
-from geoapp.articles.store import open_existing
+from geoapp.data.articles import lookup
+from geoapp.data.articles.store import open_existing
 from geoapp.web.http import cors, send_body
 
 bp = Blueprint("articles_api", __name__, url_prefix="/api/articles")
@@ -46,3 +47,14 @@ def article(article_id: str):
     """One article: its text, passages (spans, dates, features) and places."""
     doc = api.article_answer(database(), article_id, request.args)
     return send_body(dumps(doc), "application/json", cors=True)
+
+
+def mentions_of(feature_id: str) -> list[dict]:
+    """``[{article, passage, kind, label}]``: the passages that mention a feature, for the
+    current app (a popup's "Mentioned in"); empty when nothing was ingested."""
+    return lookup.mentions_of(feature_id, current_app.instance_path)
+
+
+def search_passages(text: str, limit: int = 20) -> list[dict]:
+    """``[{article, passage, snippet}]``: full-text search of the current app's passages."""
+    return lookup.search_passages(text, limit, current_app.instance_path)

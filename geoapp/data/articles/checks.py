@@ -19,7 +19,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from geoapp.articles.passages import digest
+from geoapp.data.articles.passages import digest
 from geoapp.data.search import normalise
 
 _PARENS = re.compile(r"\s*\([^)]*\)")
@@ -110,15 +110,15 @@ def _body(passages: list[tuple[str, str, str, str]], i: int) -> int:
     return n
 
 
-def check_instance(data_dir: str) -> tuple[list[str], list[str]]:
+def check_instance(data_dir: str, instance_path: str) -> tuple[list[str], list[str]]:
     """Problems and warnings of the ingested articles against the data in ``data_dir``;
     nothing when no article was ever ingested."""
-    from geoapp.articles.ingest import thematic
-    from geoapp.articles.store import open_existing
+    from geoapp.data.articles.ingest import thematic
+    from geoapp.data.articles.store import open_existing
     from geoapp.data.catalog import Catalog
     from geoapp.data.providers.files import FilesProvider
 
-    conn = open_existing()
+    conn = open_existing(instance_path)
     if conn is None:
         return [], []
     try:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geoapp.articles import gazetteer
-from geoapp.articles.dates import Found, find_dates
-from geoapp.articles.gazetteer import Place, Region
-from geoapp.articles.mentions import Lexicon, Mention, find_mentions, stem
-from geoapp.articles.parse import parse
-from geoapp.articles.passages import Passage, digest, layout
-from geoapp.articles.store import GAZETTEER_FILE, connect
+from geoapp.data.articles import gazetteer
+from geoapp.data.articles.dates import Found, find_dates
+from geoapp.data.articles.gazetteer import Place, Region
+from geoapp.data.articles.mentions import Lexicon, Mention, find_mentions, stem
+from geoapp.data.articles.parse import parse
+from geoapp.data.articles.passages import Passage, digest, layout
+from geoapp.data.articles.store import GAZETTEER_FILE, connect
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
 from geoapp.data.schema import ID_RE

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geoapp.articles.dates import Found
+from geoapp.data.articles.dates import Found
 from geoapp.data.schema import KINDS, LAYERS, parse_iso_date
 from geoapp.data.search import normalise
 

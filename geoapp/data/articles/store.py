@@ -1,6 +1,6 @@
 """The instance database: articles, passages, dates, mentions and places (SQLite + FTS5).
 
-One file, ``articles.sqlite3``, in the instance folder (Flask's ``instance_path``, or
+One file, ``articles.sqlite3``, in the instance folder (the app's ``instance_path``, or
 ``GEOAPP_INSTANCE``); the gazetteer has a file of its own beside it
 (``gazetteer.sqlite3``), loaded once and only read after. The schema is plain numbered
 SQL applied in order (``PRAGMA user_version`` says how far), as Datasette does.
@@ -48,20 +48,15 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def instance_dir(instance_path: str | os.PathLike | None = None) -> Path:
-    """The instance folder: ``GEOAPP_INSTANCE``, else the app's, else Flask's default."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV])
-    if instance_path is not None:
-        return Path(instance_path)
-    from flask import Flask
-
-    return Path(Flask("geoapp").instance_path)
+def instance_dir(default: str | os.PathLike) -> Path:
+    """The instance folder: ``GEOAPP_INSTANCE`` when set, else ``default`` (the app's
+    ``instance_path``, which the face that calls knows; the data layer knows no Flask)."""
+    return Path(os.environ.get(ENV) or default)
 
 
-def database_path(instance_path: str | os.PathLike | None = None) -> Path:
+def database_path(default: str | os.PathLike) -> Path:
     """Where the articles database is (it may not exist yet)."""
-    return instance_dir(instance_path) / DB_FILE
+    return instance_dir(default) / DB_FILE
 
 
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
@@ -90,7 +85,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.executescript(f"BEGIN; {sql} PRAGMA user_version = {number}; COMMIT;")
 
 
-def open_existing(instance_path: str | os.PathLike | None = None) -> sqlite3.Connection | None:
+def open_existing(instance_path: str | os.PathLike) -> sqlite3.Connection | None:
     """The articles database read-only, or None when nothing was ever ingested."""
     path = database_path(instance_path)
     if not path.is_file():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from geoapp.articles.parse import Block
+from geoapp.data.articles.parse import Block
 from geoapp.data.search import normalise
 
 #: What separates two passages in the article's normalised text.
