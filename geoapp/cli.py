@@ -78,7 +78,8 @@ def validate(data_dir: Path) -> None:
         # section where no passage mentions the feature are reported as warnings.
         from geoapp.data.articles.checks import check_instance
 
-        article_problems, warnings = check_instance(data_dir, _instance())
+        url = os.environ.get("GEOAPP_DATABASE_URL") or None
+        article_problems, warnings = check_instance(data_dir, _instance(), url)
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         problems = [*problems, *article_problems]
@@ -135,7 +136,8 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
         # section where no passage mentions the feature are reported as warnings.
         from geoapp.data.articles.checks import check_instance
 
-        article_problems, warnings = check_instance(data_dir, _instance())
+        url = os.environ.get("GEOAPP_DATABASE_URL") or None
+        article_problems, warnings = check_instance(data_dir, _instance(), url)
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         problems = [*problems, *article_problems]
@@ -446,8 +448,9 @@ def ingest(paths: tuple[Path, ...]) -> None:
     from geoapp.data.articles.ingest import ArticleError, ingest_files
     from geoapp.errors import BackendError, DataError
 
+    config = _settings()
     try:
-        catalog = load_catalog(_settings())
+        catalog = load_catalog(config)
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("geoapp: error: the data does not validate", err=True)
@@ -457,14 +460,15 @@ def ingest(paths: tuple[Path, ...]) -> None:
         sys.exit(3)
     instance = _instance()
     try:
-        reports = ingest_files(paths, catalog, instance)
+        reports = ingest_files(paths, catalog, instance, config.get("DATABASE_URL") or None)
     except ArticleError as exc:
         click.echo(f"geoapp: error: {exc}", err=True)
         sys.exit(2)
     for report in reports:
         for line in report.lines():
             click.echo(line)
-    click.echo(f"geoapp: {len(reports)} article(s) in {instance / 'articles.sqlite3'}", err=True)
+    where = "the PostGIS database" if config.get("DATABASE_URL") else instance / "articles.sqlite3"
+    click.echo(f"geoapp: {len(reports)} article(s) in {where}", err=True)
 
 
 def _instance() -> Path:

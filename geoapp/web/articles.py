@@ -17,7 +17,8 @@ bp.after_request(cors)
 def database():
     """The articles database for this request, read-only (None before any ingest)."""
     if "articles_db" not in g:
-        g.articles_db = open_existing(current_app.instance_path)
+        url = current_app.config.get("DATABASE_URL") or None
+        g.articles_db = open_existing(current_app.instance_path, url)
     return g.articles_db
 
 
@@ -52,9 +53,11 @@ def article(article_id: str):
 def mentions_of(feature_id: str) -> list[dict]:
     """``[{article, passage, kind, label}]``: the passages that mention a feature, for the
     current app (a popup's "Mentioned in"); empty when nothing was ingested."""
-    return lookup.mentions_of(feature_id, current_app.instance_path)
+    url = current_app.config.get("DATABASE_URL") or None
+    return lookup.mentions_of(feature_id, current_app.instance_path, url)
 
 
 def search_passages(text: str, limit: int = 20) -> list[dict]:
     """``[{article, passage, snippet}]``: full-text search of the current app's passages."""
-    return lookup.search_passages(text, limit, current_app.instance_path)
+    url = current_app.config.get("DATABASE_URL") or None
+    return lookup.search_passages(text, limit, current_app.instance_path, url)

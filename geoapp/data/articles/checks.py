@@ -16,16 +16,16 @@ Two kinds of finding:
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
 
+from geoapp.data.articles.backend import Database
 from geoapp.data.articles.passages import digest
 from geoapp.data.search import normalise
 
 _PARENS = re.compile(r"\s*\([^)]*\)")
 
 
-def hash_problems(conn: sqlite3.Connection) -> list[str]:
+def hash_problems(conn: Database) -> list[str]:
     """Passages whose text no longer matches their hash."""
     out = []
     texts = dict(conn.execute("SELECT id, text FROM articles"))
@@ -37,7 +37,7 @@ def hash_problems(conn: sqlite3.Connection) -> list[str]:
     return out
 
 
-def registry_problems(conn: sqlite3.Connection, sources: Mapping[str, dict]) -> list[str]:
+def registry_problems(conn: Database, sources: Mapping[str, dict]) -> list[str]:
     """Registered articles ingested from a file that is not the registered one."""
     out = []
     for aid, sha in conn.execute("SELECT id, sha256 FROM articles ORDER BY id"):
@@ -49,9 +49,9 @@ def registry_problems(conn: sqlite3.Connection, sources: Mapping[str, dict]) -> 
     return out
 
 
-def _passages(conn: sqlite3.Connection, article: str) -> list[tuple[str, str, str, str]]:
+def _passages(conn: Database, article: str) -> list[tuple[str, str, str, str]]:
     """(id, kind, folded text, folded section) of an article's passages, in order."""
-    text = conn.execute("SELECT text FROM articles WHERE id = ?", (article,)).fetchone()[0]
+    text = conn.execute("SELECT text FROM articles WHERE id = ?", (article,))[0][0]
     return [
         (pid, kind, normalise(text[s:e]), normalise(section))
         for pid, kind, s, e, section in conn.execute(
@@ -110,7 +110,9 @@ def _body(passages: list[tuple[str, str, str, str]], i: int) -> int:
     return n
 
 
-def check_instance(data_dir: str, instance_path: str) -> tuple[list[str], list[str]]:
+def check_instance(
+    data_dir: str, instance_path: str, database_url: str | None = None
+) -> tuple[list[str], list[str]]:
     """Problems and warnings of the ingested articles against the data in ``data_dir``;
     nothing when no article was ever ingested."""
     from geoapp.data.articles.ingest import thematic
@@ -118,7 +120,7 @@ def check_instance(data_dir: str, instance_path: str) -> tuple[list[str], list[s
     from geoapp.data.catalog import Catalog
     from geoapp.data.providers.files import FilesProvider
 
-    conn = open_existing(instance_path)
+    conn = open_existing(instance_path, database_url)
     if conn is None:
         return [], []
     try:
@@ -129,7 +131,7 @@ def check_instance(data_dir: str, instance_path: str) -> tuple[list[str], list[s
         conn.close()
 
 
-def section_warnings(conn: sqlite3.Connection, features: Iterable[dict]) -> list[str]:
+def section_warnings(conn: Database, features: Iterable[dict]) -> list[str]:
     """Features citing a section of an ingested article where no passage mentions them."""
     ingested = {r[0] for r in conn.execute("SELECT id FROM articles")}
     cache: dict[str, list] = {}

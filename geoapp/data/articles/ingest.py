@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from geoapp.data.articles import gazetteer
+from geoapp.data.articles.backend import Database, PostgresDatabase, SqliteDatabase
 from geoapp.data.articles.dates import Found, find_dates
 from geoapp.data.articles.gazetteer import Place, Region
 from geoapp.data.articles.mentions import Lexicon, Mention, find_mentions, stem
@@ -202,41 +203,42 @@ def identify(path: Path, sha: str, sources: Mapping[str, dict]) -> tuple[str, di
     return slug, None, ""
 
 
-def store(conn: sqlite3.Connection, article: str, meta: dict, a: Analysis) -> tuple[str, list[str]]:
+def store(db: Database, article: str, meta: dict, a: Analysis) -> tuple[str, list[str]]:
     """Write one article's analysis in one transaction; return its status and changes."""
-    old = conn.execute("SELECT sha256, catalog FROM articles WHERE id = ?", (article,)).fetchone()
+    found = db.execute("SELECT sha256, catalog FROM articles WHERE id = ?", (article,))
+    old = found[0] if found else None
     if old is not None and old[0] == meta["sha256"] and old[1] == meta["catalog"]:
         return "unchanged", []
-    before_p = {r[0] for r in conn.execute("SELECT id FROM passages WHERE article = ?", (article,))}
-    before_f = {r[0] for r in conn.execute("SELECT DISTINCT feature FROM mentions WHERE article = ?", (article,))}  # fmt: skip
-    with conn:
-        conn.execute("DELETE FROM passages_fts WHERE article = ?", (article,))
-        conn.execute("DELETE FROM articles WHERE id = ?", (article,))
-        conn.execute(
+    before_p = {r[0] for r in db.execute("SELECT id FROM passages WHERE article = ?", (article,))}
+    before_f = {r[0] for r in db.execute("SELECT DISTINCT feature FROM mentions WHERE article = ?", (article,))}  # fmt: skip
+    with db.transaction():
+        db.execute("DELETE FROM passages_fts WHERE article = ?", (article,))
+        db.execute("DELETE FROM articles WHERE id = ?", (article,))
+        db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article, meta["title"], meta["date"], meta["sha256"], meta["file"], meta["format"],
              a.text, meta["registered"], meta["catalog"], datetime.now(UTC).isoformat(timespec="seconds")),
         )  # fmt: skip
         for p in a.passages:
             chunk = a.text[p.start : p.end]
-            conn.execute(
+            db.execute(
                 "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (article, p.id, p.index, p.kind, p.start, p.end, p.label, p.section,
                  json.dumps(p.cells, ensure_ascii=False), digest(chunk)),
             )  # fmt: skip
-            conn.execute("INSERT INTO passages_fts VALUES (?, ?, ?)", (chunk, article, p.id))
-            conn.executemany(
+            db.index_passage(chunk, article, p.id)
+            db.executemany(
                 "INSERT INTO dates VALUES (?, ?, ?, ?, ?, ?)",
                 [(article, p.id, p.start + d.start, p.start + d.end,
                   d.first and d.first.isoformat(), d.last and d.last.isoformat())
                  for d in a.dates.get(p.id, ())],
             )  # fmt: skip
-            conn.executemany(
+            db.executemany(
                 "INSERT INTO mentions VALUES (?, ?, ?, ?, ?, ?)",
                 [(article, p.id, m.feature, p.start + m.start, p.start + m.end, m.how)
                  for m in a.mentions.get(p.id, ())],
             )  # fmt: skip
-            conn.executemany(
+            db.executemany(
                 "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(article, p.id, pl.name, p.start + pl.start, p.start + pl.end, pl.lon, pl.lat,
                   feature, pl.geonameid, pl.country) for pl, feature in a.places.get(p.id, ())],
@@ -255,18 +257,28 @@ def store(conn: sqlite3.Connection, article: str, meta: dict, a: Analysis) -> tu
     return ("changed" if old[0] != meta["sha256"] else "relinked"), changes or ["same links"]
 
 
-def ingest_files(paths: Iterable[Path], catalog: Catalog, instance: Path) -> list[Report]:
+def ingest_files(
+    paths: Iterable[Path], catalog: Catalog, instance: Path, database_url: str | None = None
+) -> list[Report]:
     """Check every file, then analyse and store each, one transaction per article.
 
-    Raises ArticleError for the first file that is refused, before the database is
-    opened or created.
+    The tables are in ``articles.sqlite3`` in ``instance``, or in the PostGIS database
+    at ``database_url`` when the data is served from there (the gazetteer is in
+    ``instance`` either way). Raises ArticleError for the first file that is refused,
+    before any database is opened or created.
     """
     read = [(path, *read_article(path)) for path in paths]
     lex = lexicon(catalog)
     where = region(catalog)
     towns = town_features(lex)
     gaz = open_gazetteer(instance)
-    conn = connect(instance / "articles.sqlite3")
+    db: Database
+    if database_url:
+        opened = PostgresDatabase.open(database_url, create=True)
+        assert opened is not None
+        db = opened
+    else:
+        db = SqliteDatabase(connect(instance / "articles.sqlite3"))
     reports = []
     try:
         for path, text, fmt, sha in read:
@@ -278,7 +290,7 @@ def ingest_files(paths: Iterable[Path], catalog: Catalog, instance: Path) -> lis
             meta = {"title": title, "date": (entry or {}).get("date"), "sha256": sha,
                     "file": path.name, "format": fmt, "registered": int(entry is not None and not note),
                     "catalog": catalog.version}  # fmt: skip
-            status, changes = store(conn, article, meta, a)
+            status, changes = store(db, article, meta, a)
             missing = {}
             for placed in a.places.values():
                 for pl, feature in placed:
@@ -287,6 +299,6 @@ def ingest_files(paths: Iterable[Path], catalog: Catalog, instance: Path) -> lis
             reports.append(Report(article, status, len(a.passages), sorted(a.features()),
                                   list(missing.values()), changes, note))  # fmt: skip
     finally:
-        conn.close()
+        db.close()
         gaz.close()
     return reports

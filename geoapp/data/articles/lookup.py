@@ -14,7 +14,9 @@ from geoapp.data.articles import read
 from geoapp.data.articles.store import open_existing
 
 
-def mentions_of(feature_id: str, instance_path: str | os.PathLike) -> list[dict]:
+def mentions_of(
+    feature_id: str, instance_path: str | os.PathLike, database_url: str | None = None
+) -> list[dict]:
     """``[{article, passage, kind, label}]``: where the articles mention ``feature_id``.
 
     Examples
@@ -22,7 +24,7 @@ def mentions_of(feature_id: str, instance_path: str | os.PathLike) -> list[dict]
     ``mentions_of("port-aktau", app.instance_path)`` ->
     ``[{"article": "rt-2025", "passage": "r-6b4a4bf7", "kind": "row", "label": "Trade table, row 3"}]``
     """
-    conn = open_existing(instance_path)
+    conn = open_existing(instance_path, database_url)
     try:
         return read.mentions_of(conn, feature_id)
     finally:
@@ -30,10 +32,12 @@ def mentions_of(feature_id: str, instance_path: str | os.PathLike) -> list[dict]
             conn.close()
 
 
-def search_passages(text: str, limit: int, instance_path: str | os.PathLike) -> list[dict]:
+def search_passages(
+    text: str, limit: int, instance_path: str | os.PathLike, database_url: str | None = None
+) -> list[dict]:
     """``[{article, passage, snippet}]``: passages holding every word of ``text`` (FTS5),
     best first; the snippet marks matched words with ``[`` ``]``."""
-    conn = open_existing(instance_path)
+    conn = open_existing(instance_path, database_url)
     try:
         return read.search_passages(conn, text, limit)
     finally:

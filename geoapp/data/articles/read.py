@@ -7,48 +7,58 @@ faces escape it (``json.dumps`` or Jinja's autoescape).
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
+
+from geoapp.data.articles.backend import Database
 
 #: Most passages one search answers with.
 MAX_SEARCH = 100
 
 
-def list_articles(conn: sqlite3.Connection | None) -> list[dict]:
+def list_articles(conn: Database | None) -> list[dict]:
     """``[{id, title, date, sha256, passages, features}]``, in id order."""
     if conn is None:
         return []
     rows = conn.execute(
         "SELECT a.id, a.title, a.date, a.sha256, "
-        "(SELECT count(*) FROM passages p WHERE p.article = a.id), "
-        "(SELECT json_group_array(feature) FROM "
-        " (SELECT DISTINCT feature FROM mentions m WHERE m.article = a.id ORDER BY feature)) "
+        "(SELECT count(*) FROM passages p WHERE p.article = a.id) "
         "FROM articles a ORDER BY a.id"
-    ).fetchall()
+    )
+    features: dict[str, list[str]] = {}
+    for article, feature in conn.execute(
+        "SELECT DISTINCT article, feature FROM mentions ORDER BY article, feature"
+    ):
+        features.setdefault(article, []).append(feature)
     return [
-        {"id": i, "title": t, "date": d, "sha256": s, "passages": n, "features": json.loads(f)}
-        for i, t, d, s, n, f in rows
+        {
+            "id": i,
+            "title": t,
+            "date": d,
+            "sha256": s,
+            "passages": n,
+            "features": features.get(i, []),
+        }
+        for i, t, d, s, n in rows
     ]
 
 
-def article_ids(conn: sqlite3.Connection | None) -> list[str]:
+def article_ids(conn: Database | None) -> list[str]:
     """Every ingested article's id (what a 404 names)."""
     if conn is None:
         return []
     return [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id")]
 
 
-def get_article(conn: sqlite3.Connection | None, article: str) -> dict | None:
+def get_article(conn: Database | None, article: str) -> dict | None:
     """One article as the API serves it, or None when there is no such article."""
     if conn is None:
         return None
-    row = conn.execute(
+    found = conn.execute(
         "SELECT id, title, date, sha256, text FROM articles WHERE id = ?", (article,)
-    ).fetchone()
-    if row is None:
+    )
+    if not found:
         return None
-    aid, title, date, sha, text = row
+    aid, title, date, sha, text = found[0]
     dates: dict[str, list] = {}
     for passage, first, last in conn.execute(
         "SELECT passage, first, last FROM dates WHERE article = ? ORDER BY span_start", (aid,)
@@ -97,7 +107,7 @@ def get_article(conn: sqlite3.Connection | None, article: str) -> dict | None:
             "passages": passages, "mentions": mentions, "places": places}  # fmt: skip
 
 
-def mentions_of(conn: sqlite3.Connection | None, feature_id: str) -> list[dict]:
+def mentions_of(conn: Database | None, feature_id: str) -> list[dict]:
     """``[{article, passage, kind, label}]``: the passages that mention a feature, in
     article then reading order (what a popup's "Mentioned in" lists)."""
     if conn is None:
@@ -107,7 +117,7 @@ def mentions_of(conn: sqlite3.Connection | None, feature_id: str) -> list[dict]:
         "JOIN passages p ON p.article = m.article AND p.id = m.passage "
         "WHERE m.feature = ? ORDER BY m.article, p.ordinal",
         (feature_id,),
-    ).fetchall()
+    )
     return [{"article": a, "passage": p, "kind": k, "label": lbl} for a, p, k, lbl, _ in rows]
 
 
@@ -121,18 +131,14 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words[:20]) or None
 
 
-def search_passages(conn: sqlite3.Connection | None, text: str, limit: int = 20) -> list[dict]:
+def search_passages(conn: Database | None, text: str, limit: int = 20) -> list[dict]:
     """``[{article, passage, snippet}]`` of the passages that hold every word, best first.
 
     The snippet marks the matched words with ``[`` and ``]`` (plain text: a face that
     highlights them escapes the rest first).
     """
-    query = fts_query(text)
-    if conn is None or query is None:
+    words = re.findall(r"\w+", text)[:20]
+    if conn is None or not words:
         return []
-    rows = conn.execute(
-        "SELECT article, passage, snippet(passages_fts, 0, '[', ']', '…', 12) "
-        "FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?",
-        (query, max(1, min(limit, MAX_SEARCH))),
-    ).fetchall()
+    rows = conn.search(words, max(1, min(limit, MAX_SEARCH)))
     return [{"article": a, "passage": p, "snippet": s} for a, p, s in rows]

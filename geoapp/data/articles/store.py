@@ -12,6 +12,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from geoapp.data.articles.backend import Database, PostgresDatabase, SqliteDatabase
+
 ENV = "GEOAPP_INSTANCE"
 DB_FILE = "articles.sqlite3"
 GAZETTEER_FILE = "gazetteer.sqlite3"
@@ -85,8 +87,13 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.executescript(f"BEGIN; {sql} PRAGMA user_version = {number}; COMMIT;")
 
 
-def open_existing(instance_path: str | os.PathLike) -> sqlite3.Connection | None:
-    """The articles database read-only, or None when nothing was ever ingested."""
+def open_existing(
+    instance_path: str | os.PathLike, database_url: str | None = None
+) -> Database | None:
+    """The articles database to read (SQLite read-only, or the PostGIS database's tables
+    when ``database_url``), or None when nothing was ever ingested there."""
+    if database_url:
+        return PostgresDatabase.open(database_url, create=False)
     path = database_path(instance_path)
     if not path.is_file():
         return None
@@ -94,4 +101,4 @@ def open_existing(instance_path: str | os.PathLike) -> sqlite3.Connection | None
     if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
         conn.close()
         return None
-    return conn
+    return SqliteDatabase(conn)
