@@ -164,3 +164,22 @@ def test_a_2000_word_article_ingests_in_under_a_second(instance, tmp_path, file_
         ingest_files([path], file_catalog, instance)
         best = min(best, time.perf_counter() - started)
     assert best < 1.0, f"{best:.2f} s"
+
+
+def test_gazetteer_prefers_the_catalogs_region_then_population(gazetteer_db):
+    """Three Aktaus and two Herāts: the Caspian port town, and the Afghan city."""
+    import sqlite3
+
+    from geoapp.data.articles.gazetteer import Region, find_places
+
+    conn = sqlite3.connect(gazetteer_db)
+    region = Region((44.0, 34.0, 63.0, 48.0), frozenset({"KAZ", "TKM", "AFG", "IRN", "RUS"}))
+    found = find_places(conn, "Ships sail from Aktau; the road runs to Herāt.", region, frozenset())
+    got = {p.name: (p.lat, p.lon, p.country) for p in found}
+    # Aktau on the Caspian, 43.65 N 51.20 E; Herat, 34.35 N 62.20 E (Afghanistan).
+    assert got == {
+        "Aktau": (pytest.approx(43.65, abs=0.1), pytest.approx(51.2, abs=0.1), "KAZ"),
+        "Herāt": (pytest.approx(34.35, abs=0.1), pytest.approx(62.2, abs=0.1), "AFG"),
+    }
+    # Words the article writes in lower case, and countries, are never places.
+    assert find_places(conn, "Key. Turkmenistan.", region, frozenset({"key"})) == []

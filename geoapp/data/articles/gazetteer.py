@@ -303,6 +303,8 @@ def nearest_to_others(places: list[Place], conn: sqlite3.Connection, region: Reg
             "JOIN gazetteer g USING (geonameid) WHERE n.name = ? AND g.population = ?",
             (normalise(p.name), p.population),
         ).fetchall()
+        inside = region.holds(p.lon, p.lat, p.country)
+        rows = [r for r in rows if region.holds(r[1], r[2], r[3]) == inside]
         if len(rows) > 1:
             gid, x, y, c, pop = min(rows, key=lambda r: math.hypot(r[1] - lon, r[2] - lat))
             p = Place(p.name, p.start, p.end, gid, x, y, c, pop)

@@ -132,20 +132,24 @@ def analyse(
     result = Analysis(body, passages)
     year: int | None = None
     lowercase = frozenset(normalise(w) for w in re.findall(r"\b[a-z][a-z]+\b", body))
+    found_places: dict[str, list[Place]] = {}
     for p in passages:
         chunk = body[p.start : p.end]
         found, year = find_dates(chunk, year)
         result.dates[p.id] = found
         result.mentions[p.id] = find_mentions(lex, chunk, p.kind, found)
         if gaz is not None and where is not None:
-            here = {m.feature for m in result.mentions[p.id]}
-            placed = []
-            for place in gazetteer.find_places(gaz, chunk, where, lowercase):
-                key = tuple(stem(w) for w in re.findall(r"\w+", place.name))
-                options = (places_by_name or {}).get(key, [])
-                feature = next((f for f in options if f in here), options[0] if options else None)
-                placed.append((place, feature))
-            result.places[p.id] = placed
+            found_places[p.id] = gazetteer.find_places(gaz, chunk, where, lowercase)
+    if gaz is not None and where is not None:
+        # The last tie-break (same region test, same population): nearest the others.
+        flat = [(pid, place) for pid, places in found_places.items() for place in places]
+        chosen = gazetteer.nearest_to_others([pl for _, pl in flat], gaz, where)
+        for (pid, _), place in zip(flat, chosen, strict=True):
+            here = {m.feature for m in result.mentions[pid]}
+            key = tuple(stem(w) for w in re.findall(r"\w+", place.name))
+            options = (places_by_name or {}).get(key, [])
+            feature = next((f for f in options if f in here), options[0] if options else None)
+            result.places.setdefault(pid, []).append((place, feature))
     return result
 
 
@@ -257,6 +261,21 @@ def store(db: Database, article: str, meta: dict, a: Analysis) -> tuple[str, lis
     return ("changed" if old[0] != meta["sha256"] else "relinked"), changes or ["same links"]
 
 
+def stored_report(db: Database, article: str, note: str = "") -> Report:
+    """The report of an article already stored as it is (status "unchanged")."""
+    passages = db.execute("SELECT count(*) FROM passages WHERE article = ?", (article,))[0][0]
+    features = [r[0] for r in db.execute(
+        "SELECT DISTINCT feature FROM mentions WHERE article = ? ORDER BY feature", (article,))]  # fmt: skip
+    missing: dict[str, tuple[str, float, float]] = {}
+    for name, lon, lat in db.execute(
+        "SELECT name, lon, lat FROM places WHERE article = ? AND feature IS NULL "
+        "ORDER BY span_start",
+        (article,),
+    ):
+        missing.setdefault(name, (name, lon, lat))
+    return Report(article, "unchanged", passages, features, list(missing.values()), [], note)
+
+
 def ingest_files(
     paths: Iterable[Path], catalog: Catalog, instance: Path, database_url: str | None = None
 ) -> list[Report]:
@@ -283,6 +302,13 @@ def ingest_files(
     try:
         for path, text, fmt, sha in read:
             article, entry, note = identify(path, sha, catalog.sources)
+            same = db.execute(
+                "SELECT 1 FROM articles WHERE id = ? AND sha256 = ? AND catalog = ?",
+                (article, sha, catalog.version),
+            )
+            if same:  # the same file on the same data: nothing to do, not even to analyse
+                reports.append(stored_report(db, article, note))
+                continue
             a = analyse(text, fmt, lex, gaz, where, towns)
             title = (entry or {}).get("title") or next(
                 (a.text[p.start : p.end] for p in a.passages if p.kind == "title"), path.stem
