@@ -31,6 +31,7 @@ from geoapp.config import DEFAULTS  # noqa: E402
 from geoapp.data.articles import gazetteer  # noqa: E402
 from geoapp.data.articles.ingest import analyse, ingest_files, lexicon  # noqa: E402
 from geoapp.data.articles.store import GAZETTEER_FILE  # noqa: E402
+from geoapp.data.catalog import Catalog  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "articles"
 GOLD = json.loads((ROOT / "tests" / "data" / "articles_gold.json").read_text(encoding="utf-8"))
@@ -41,7 +42,7 @@ def path_of(entry: dict) -> Path:
     return SHARED / Path(rel).name if rel.startswith("../") else ROOT / rel
 
 
-def quality(catalog) -> None:
+def quality(catalog: Catalog) -> None:
     """P/R per article of the gold set."""
     print("mentions vs gold set (precision, recall):")
     for article, entry in GOLD["articles"].items():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from geoapp.api import articles as api
 from geoapp.api.ogc import dumps
 from geoapp.data.articles import lookup
+from geoapp.data.articles.backend import Database
 from geoapp.data.articles.store import open_existing
 from geoapp.web.http import cors, send_body
 
@@ -14,7 +15,7 @@ bp = Blueprint("articles_api", __name__, url_prefix="/api/articles")
 bp.after_request(cors)
 
 
-def database():
+def database() -> Database | None:
     """The articles database for this request, read-only (None before any ingest)."""
     if "articles_db" not in g:
         url = current_app.config.get("DATABASE_URL") or None
@@ -30,21 +31,21 @@ def close(_exc: BaseException | None) -> None:
 
 
 @bp.get("")
-def articles():
+def articles() -> Response:
     """Every ingested article: id, title, date, sha256, passages, features."""
     doc = api.articles_answer(database(), request.args)
     return send_body(dumps(doc), "application/json", cors=True)
 
 
 @bp.get("/search")
-def search():
+def search() -> Response:
     """Passages holding every word of ``q`` (full-text), with the matched words."""
     doc = api.search_answer(database(), request.args)
     return send_body(dumps(doc), "application/json", cors=True)
 
 
 @bp.get("/<article_id>")
-def article(article_id: str):
+def article(article_id: str) -> Response:
     """One article: its text, passages (spans, dates, features) and places."""
     doc = api.article_answer(database(), article_id, request.args)
     return send_body(dumps(doc), "application/json", cors=True)

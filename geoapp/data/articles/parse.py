@@ -149,7 +149,7 @@ class _Reader(HTMLParser):
         if text:
             self.blocks.append(Block(self._kind or "paragraph", text))
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROPPED:
             self._skip += 1
         elif self._skip:
