@@ -29,7 +29,7 @@ file_catalog = fixtures.file_catalog
             ],
         ),  # fmt: skip
         ("2027", [("2027", date(2027, 1, 1), date(2027, 12, 31))]),
-        ("since the early 1990s", [("1990s", date(1990, 1, 1), date(1999, 12, 31))]),
+        ("built in the 1980s", [("1980s", date(1980, 1, 1), date(1989, 12, 31))]),
         ("up by 30% and 25% faster", []),
     ],
 )

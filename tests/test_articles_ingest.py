@@ -140,7 +140,7 @@ def test_validate_warns_of_a_cited_section_with_no_mention(instance, capsys):
     assert run_cli("validate") == 0
     err = capsys.readouterr().err
     # The data cites the 2017 article's Caspian section for the Dostluk field, which the
-    # article describes only as "a disputed area": no passage names it.
+    # article never names: no passage mentions it.
     assert "warning: articles: area-dostluk-field: cites diplomat-2017 'Caspian section'" in err
 
 

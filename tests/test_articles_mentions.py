@@ -50,7 +50,7 @@ def test_a_naval_base_with_one_country_is_that_countrys_base():
 
 
 def test_a_table_row_is_about_the_feature_that_carries_it():
-    assert ids("Green Energy Retrofit | Reduce emissions | End 2025", "row") == {"row-x"}
+    assert ids("Green Energy Retrofit | Lower output | 2030", "row") == {"row-x"}
 
 
 def test_a_route_by_its_ends_in_another_spelling():

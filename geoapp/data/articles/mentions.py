@@ -12,7 +12,7 @@ A feature is mentioned:
 - by context, where the article names a thing without its name:
   a table row of an article is about the feature that carries it (its first cell);
   a town the map has features at, with a word for their kind in the same sentence
-  ("the port of Aktau", "a naval facility in Kaspiysk"), is those features;
+  ("the port of Aktau", "the navy's base at Kaspiysk"), is those features;
   "a naval base" with a single littoral country in the sentence is that country's
   base; a dated event is mentioned by a passage that dates it to the month (or, for
   an event known only to the year, dates it to the year and shares a word of its
