@@ -35,6 +35,16 @@ def test_ingest_writes_to_postgis_and_the_api_reads_it(instance, pg_data, capsys
     assert not (instance / "articles.sqlite3").exists()
     assert run_cli("ingest", str(OWN)) == 0
     assert "caspian-notes: unchanged" in capsys.readouterr().out
+    assert run_cli("validate") == 0  # the passage hashes, checked in the database
+    import psycopg
+
+    with psycopg.connect(pg_data, autocommit=True) as conn:
+        conn.execute("UPDATE geoapp_articles.articles SET text = replace(text, 'ferry', 'FERRY')")
+    capsys.readouterr()
+    assert run_cli("validate") == 1
+    assert "no longer matches its hash" in capsys.readouterr().out
+    with psycopg.connect(pg_data, autocommit=True) as conn:
+        conn.execute("UPDATE geoapp_articles.articles SET text = replace(text, 'FERRY', 'ferry')")
 
     client = create_app({"TESTING": True}).test_client()
     (doc,) = client.get("/api/articles").json
