@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask
 
 from geoapp.config import DEFAULTS, ConfigError, check, from_environment
+from geoapp.data.articles.index import MentionIndex
 from geoapp.data.catalog import Catalog
 from geoapp.data.providers import open_provider
 from geoapp.errors import BackendError, DataError
@@ -57,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if config:
             app.config.from_mapping(config)
         check(app.config)
-        app.extensions["geoapp.catalog"] = load_catalog(app.config)
+        app.extensions["geoapp.catalog"] = load_catalog(app.config, app.instance_path)
     except ConfigError as exc:
         refuse(f"geoapp: {exc}", "the configuration is invalid")
     except DataError as exc:
@@ -72,9 +73,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def load_catalog(config: Mapping[str, Any]) -> Catalog:
-    """The catalog over the provider the configuration names (files or PostGIS)."""
-    return Catalog(open_provider(config))
+def load_catalog(config: Mapping[str, Any], instance_path: str | None = None) -> Catalog:
+    """The catalog over the provider the configuration names (files or PostGIS).
+
+    With ``instance_path`` (an app's), features carry the passages of the ingested
+    articles that mention them (the articles database there, or in PostGIS).
+    """
+    mentions = None
+    if instance_path is not None:
+        mentions = MentionIndex(instance_path, config.get("DATABASE_URL") or None)
+    return Catalog(open_provider(config), mentions)
 
 
 def refuse(problems: str, reason: str) -> None:
@@ -95,7 +103,7 @@ def reload_data(app: Flask) -> Catalog:
     """
     from geoapp.web.http import GZIPPED
 
-    catalog = load_catalog(app.config)
+    catalog = load_catalog(app.config, app.instance_path)
     old = app.extensions.get("geoapp.catalog")
     app.extensions["geoapp.catalog"] = catalog
     # Pages and gzipped bodies are keyed by the data version and by digest, so none can be

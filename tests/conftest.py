@@ -30,6 +30,11 @@ from tests.servers import gunicorn
 #: The providers every data-facing test runs on (one suite, not a copy per provider).
 PROVIDERS = ("files", "postgis")
 
+# No test reads or writes the developer's instance folder (their ingested articles): an
+# empty one of the session's own, which servers started by the tests inherit. Tests that
+# ingest point GEOAPP_INSTANCE at their tmp_path.
+os.environ["GEOAPP_INSTANCE"] = tempfile.mkdtemp(prefix="geoapp-test-instance-")
+
 
 @pytest.fixture(scope="session", params=PROVIDERS)
 def backend(request) -> dict[str, str]:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
 
 from geoapp.cache import BuildOnceCache
 from geoapp.data.providers import LayerInfo, Provider, Result
+from geoapp.data.providers.files import encode
 from geoapp.data.query import Query, source_vocabulary
 from geoapp.data.schema import ID_RE
 
@@ -26,11 +28,24 @@ V = TypeVar("V")
 MEMO_SIZE = 256
 
 
+class Mentions(Protocol):
+    """Where features' ``mentions`` come from (:class:`geoapp.data.articles.index.MentionIndex`)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def current(self) -> tuple[str, Mapping[str, list[dict]]]: ...
+
+    def titles(self) -> Mapping[str, str]: ...
+
+
 class Catalog:
     """Every face's view of the data, over one provider."""
 
-    def __init__(self, provider: Provider):
+    def __init__(self, provider: Provider, mentions: Mentions | None = None):
         self.provider = provider
+        #: Where the features' ``mentions`` come from (the ingested articles), if anywhere.
+        self.mentions = mentions
         self._memo: BuildOnceCache[Any] = BuildOnceCache(MEMO_SIZE)
         self._memo_version = provider.version()
         self._lock = threading.Lock()
@@ -39,8 +54,12 @@ class Catalog:
 
     @property
     def version(self) -> str:
-        """The data version: part of every cache key and ETag built on the data."""
-        return self.provider.version()
+        """The data version: part of every cache key and ETag built on the data (and on
+        the articles' mentions, which the features carry)."""
+        version = self.provider.version()
+        if self.mentions is not None and (articles := self.mentions.version):
+            version = f"{version}+{articles}"
+        return version
 
     def layers(self) -> Mapping[str, LayerInfo]:
         return self.provider.layers()
@@ -70,13 +89,13 @@ class Catalog:
 
     def query(self, query: Query) -> dict[str, list[dict]]:
         """The features each layer of the query keeps, in layer order."""
-        return {layer: list(self.provider.query(query, layer).features) for layer in query.layers}
+        return {layer: list(self.page(query, layer).features) for layer in query.layers}
 
     def page(
         self, query: Query, layer: str, *, limit: int | None = None, offset: int = 0
     ) -> Result:
         """One layer's features that the query keeps, paged, with their encoded JSON."""
-        return self.provider.query(query, layer, limit=limit, offset=offset)
+        return self._mentioned(self.provider.query(query, layer, limit=limit, offset=offset))
 
     def get(self, feature_id: str) -> dict | None:
         """One feature by id, from any layer; None when there is none.
@@ -86,7 +105,29 @@ class Catalog:
         """
         if not ID_RE.fullmatch(feature_id):
             return None
-        return self.provider.get(feature_id)
+        feature = self.provider.get(feature_id)
+        if feature is None or self.mentions is None:
+            return feature
+        return _with_mentions(feature, self.mentions.current()[1])
+
+    def _mentioned(self, result: Result) -> Result:
+        """The result with each feature an article mentions carrying its ``mentions``.
+
+        Only those features are copied and encoded again; the rest keep the provider's
+        bytes. Before any ingest the result is the provider's, untouched.
+        """
+        if self.mentions is None:
+            return result
+        by_feature = self.mentions.current()[1]
+        if not by_feature:
+            return result
+        features = list(result.features)
+        encoded = list(result.encoded)
+        for i, feature in enumerate(features):
+            if feature["properties"].get("id") in by_feature:
+                features[i] = _with_mentions(feature, by_feature)
+                encoded[i] = encode(features[i])
+        return replace(result, features=features, encoded=encoded)
 
     # -- derived values, per data version --------------------------------------------------
 
@@ -102,3 +143,11 @@ class Catalog:
                 self._memo_version = version
             memo = self._memo
         return memo.get((version, key), build)
+
+
+def _with_mentions(feature: dict, by_feature: Mapping[str, list[dict]]) -> dict:
+    """A copy of ``feature`` whose properties list the passages that mention it."""
+    found = by_feature.get(feature["properties"].get("id"))
+    if not found:
+        return feature
+    return {**feature, "properties": {**feature["properties"], "mentions": found}}

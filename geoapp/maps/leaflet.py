@@ -466,6 +466,10 @@ def render_page(
             # The feature a link names: its popup opens (geoapp-list.js).
             "feature": focus["properties"]["id"] if focus is not None else None,
             "featureUrl": feature_url,
+            # Mentions in popups link to the reader: its address, and the articles' titles.
+            "articlesUrl": articles_url,
+            "articles": dict(catalog.mentions.titles()) if catalog.mentions is not None else {},
+            "reading": reader is not None,
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(

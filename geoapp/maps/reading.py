@@ -11,19 +11,47 @@ script gets the passages' features and places as JSON.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
 
 #: Passage kinds as the reader labels them (the API's words).
 KIND_TAGS = {"title": "h2", "heading": "h3", "paragraph": "p", "item": "li", "row": "p"}
 
 
 def date_label(first: str | None, last: str | None) -> str:
-    """``2025-10-01``–``2025-12-31`` as a reader reads it: ``2025-10-01 – 2025-12-31``,
-    one date when both ends agree, ``until``/``from`` when an end is open."""
+    """An interval of ISO dates as a reader reads it: ``1999`` for a whole year,
+    ``March 2017`` for a whole month, ``2 October 2017`` for a day, else ``from – to``;
+    ``until``/``from`` when an end is open."""
     if first and last:
-        return first if first == last else f"{first} – {last}"
+        return _whole(first, last) or f"{_day(first)} – {_day(last)}"
     if last:
-        return f"until {last}"
-    return f"from {first}" if first else ""
+        return f"until {_day(last)}"
+    return f"from {_day(first)}" if first else ""
+
+
+def _day(iso: str) -> str:
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {d:%B %Y}"
+
+
+def _whole(first: str, last: str) -> str | None:
+    """``1999`` or ``March 2017`` or one day, when the interval is exactly that."""
+    try:
+        a, b = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        return None
+    if a == b:
+        return _day(first)
+    if (a.month, a.day, b.month, b.day) == (1, 1, 12, 31) and a.year == b.year:
+        return str(a.year)
+    month_end = (b + timedelta(days=1)).day == 1
+    if a.day == 1 and (a.year, a.month) == (b.year, b.month) and month_end:
+        return f"{a:%B %Y}"
+    if a.day == 1 and a.month % 3 == 1 and (b.year, b.month) == (a.year, a.month + 2) and month_end:
+        return f"Q{a.month // 3 + 1} {a.year}"
+    return None
 
 
 def _segments(text: str, start: int, end: int, marks: list[tuple]) -> list[dict]:

@@ -75,6 +75,7 @@ def index():
             search=None if text is None else (text, search_answer(data, {"q": text})),
             focus=focus,
             feature_url=url_for("map.index") + "?feature=",
+            articles_url=url_for("reader.articles"),
         )
         return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
 

@@ -44,6 +44,20 @@
     return list;
   }
 
+  /** The passages of ingested articles that mention a feature, each a link into the reader
+   * (/articles/<id>#<passage>), named by the article's title and the passage's label. */
+  function mentionsList(mentions, s) {
+    const list = el("ol", "mentions");
+    for (const m of mentions) {
+      const item = el("li", "mention");
+      const link = el("a", "", `${s.articles[m.article] || m.article}, ${m.label || m.passage}`);
+      link.href = `${s.articlesUrl}/${encodeURIComponent(m.article)}#${encodeURIComponent(m.passage)}`;
+      item.append(link);
+      list.append(item);
+    }
+    return list;
+  }
+
   /** A tooltip's content: the name as text, never parsed as markup (Leaflet would for a string). */
   geoapp.tooltip = function (props) {
     const span = document.createElement("span");
@@ -103,6 +117,10 @@
     box.append(rows);
     box.append(el("h4", "popup-sources", "Sources"));
     box.append(sourcesList(props.sources, s));
+    if (Array.isArray(props.mentions) && props.mentions.length && s.articlesUrl) {
+      box.append(el("h4", "popup-mentions", "Mentioned in"));
+      box.append(mentionsList(props.mentions, s));
+    }
     const link = geoapp.linkControl && geoapp.linkControl(props.id);
     if (link) box.append(link);
     return box;

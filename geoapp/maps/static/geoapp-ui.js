@@ -69,7 +69,8 @@
     const view = `lat=${centre.lat.toFixed(d)}&lon=${centre.lng.toFixed(d)}&zoom=${map.getZoom()}`;
     // A link with the feature whose popup is open opens on it (/?feature=<id>).
     const open = geoapp.openFeature ? `feature=${encodeURIComponent(geoapp.openFeature)}` : "";
-    if (!s.standalone) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view, open)}`);
+    // The reader's address names the article and its passage (#id), not the map's view.
+    if (!s.standalone && !s.reading) history.replaceState(null, "", `${location.pathname}?${join(answer.query, view, open)}`);
     const box = `bbox=${geoapp.viewBox(map)}`;
     for (const link of document.querySelectorAll("#export-menu a[data-format]")) {
       const format = link.dataset.format;
