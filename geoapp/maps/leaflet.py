@@ -395,6 +395,7 @@ def render_page(
     feature_url: str | None = None,
     reader: Mapping | None = None,
     articles_url: str | None = None,
+    passage_search_url: str | None = None,
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
@@ -410,7 +411,8 @@ def render_page(
     feature a link names (``/?feature=<id>``): the page opens fitted to it and opens its
     popup; ``feature_url`` is the link to one feature that each popup offers (the
     feature's id is appended). ``reader`` is an article to show beside the map
-    (:func:`reading.reading`'s document; ``articles_url`` lists every article).
+    (:func:`reading.reading`'s document; ``articles_url`` lists every article);
+    ``passage_search_url`` is where the search box finds words in their passages.
     """
     standalone = layer_url is None
     if focus is not None:
@@ -468,6 +470,7 @@ def render_page(
             "featureUrl": feature_url,
             # Mentions in popups link to the reader: its address, and the articles' titles.
             "articlesUrl": articles_url,
+            "passageSearchUrl": passage_search_url,
             "articles": dict(catalog.mentions.titles()) if catalog.mentions is not None else {},
             "reading": reader is not None,
             # The link's filters that have no toggle on the page (status, country, time,

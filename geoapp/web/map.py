@@ -76,6 +76,7 @@ def index():
             focus=focus,
             feature_url=url_for("map.index") + "?feature=",
             articles_url=url_for("reader.articles"),
+            passage_search_url=url_for("articles_api.search"),
         )
         return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
 

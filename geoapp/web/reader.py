@@ -77,6 +77,7 @@ def article(article_id: str) -> Response:
             title=view["title"],
             reader=view,
             articles_url=url_for("reader.articles"),
+            passage_search_url=url_for("articles_api.search"),
         )
         return html.encode("utf-8"), csp.page_policy(html)
 

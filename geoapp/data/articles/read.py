@@ -132,7 +132,8 @@ def fts_query(text: str) -> str | None:
 
 
 def search_passages(conn: Database | None, text: str, limit: int = 20) -> list[dict]:
-    """``[{article, passage, snippet}]`` of the passages that hold every word, best first.
+    """``[{article, passage, snippet, title, label}]`` of the passages that hold every word,
+    best first, with the article's title and the passage's label ("paragraph 4").
 
     The snippet marks the matched words with ``[`` and ``]`` (plain text: a face that
     highlights them escapes the rest first).
@@ -141,4 +142,15 @@ def search_passages(conn: Database | None, text: str, limit: int = 20) -> list[d
     if conn is None or not words:
         return []
     rows = conn.search(words, max(1, min(limit, MAX_SEARCH)))
-    return [{"article": a, "passage": p, "snippet": s} for a, p, s in rows]
+    names = {
+        (a, p): (t, lbl)
+        for a, p, t, lbl in conn.execute(
+            "SELECT p.article, p.id, a.title, p.label FROM passages p "
+            "JOIN articles a ON a.id = p.article"
+        )
+    }
+    return [
+        {"article": a, "passage": p, "snippet": s, "title": names.get((a, p), ("", ""))[0],
+         "label": names.get((a, p), ("", ""))[1]}  # fmt: skip
+        for a, p, s in rows
+    ]

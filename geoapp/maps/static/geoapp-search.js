@@ -45,6 +45,46 @@
     return response.json();
   };
 
+  /** Passages of the ingested articles holding every word (full-text), best first:
+   * ``[{article, passage, snippet, title, label}]``; none on a page without articles. */
+  geoapp.searchPassages = async function (text) {
+    const url = geoapp.settings().passageSearchUrl;
+    if (!url || !Object.keys(geoapp.settings().articles || {}).length) return [];
+    const response = await fetch(`${url}?${new URLSearchParams({ q: text, limit: 20 })}`);
+    if (!response.ok) return []; // words FTS cannot take (punctuation only): no passage
+    return response.json();
+  };
+
+  /** A passage found in an article: a link into the reader, its matched words marked. */
+  function passageLink(hit) {
+    const s = geoapp.settings();
+    const a = document.createElement("a");
+    a.className = "search-passage";
+    a.href = `${s.articlesUrl}/${encodeURIComponent(hit.article)}#${encodeURIComponent(hit.passage)}`;
+    const where = document.createElement("span");
+    where.className = "search-name";
+    where.textContent = `${hit.title || hit.article}, ${hit.label || hit.passage}`;
+    const words = document.createElement("span");
+    words.className = "search-why";
+    // The snippet marks matched words as [word]: each becomes a <mark>, as text.
+    for (const [i, part] of String(hit.snippet).split(/\[([^\]]*)\]/).entries()) {
+      if (i % 2) words.append(Object.assign(document.createElement("mark"), { textContent: part }));
+      else words.append(part);
+    }
+    a.append(where, " ", words);
+    const item = document.createElement("li");
+    item.append(a);
+    return item;
+  }
+
+  function heading(text) {
+    const item = document.createElement("li");
+    item.className = "search-heading";
+    item.setAttribute("role", "presentation");
+    item.textContent = text;
+    return item;
+  }
+
   function button(match) {
     const b = document.createElement("button");
     b.type = "button";
@@ -72,7 +112,7 @@
     const input = document.getElementById("search-input");
     const status = document.getElementById("search-status");
     const list = document.getElementById("search-results");
-    const buttons = () => Array.from(list.querySelectorAll("button[data-feature-id]"));
+    const buttons = () => Array.from(list.querySelectorAll("button[data-feature-id], a.search-passage"));
     offerNames(input);
     let asked = 0;
     let timer = null;
@@ -92,16 +132,23 @@
         return [];
       }
       let found;
+      let passages = [];
       try {
-        found = await geoapp.search(text.trim());
+        [found, passages] = await Promise.all([
+          geoapp.search(text.trim()),
+          geoapp.searchPassages(text.trim()).catch(() => []),
+        ]);
       } catch (error) {
         if (mine === asked) status.textContent = "Search is not answering; try again.";
         console.warn("geoapp:", error);
         return [];
       }
       if (mine !== asked) return null;
-      list.replaceChildren(...found.map(button));
-      status.textContent = statusOf(found.length, text.trim());
+      const items = found.map(button);
+      if (passages.length) items.push(heading("In the articles"), ...passages.map(passageLink));
+      list.replaceChildren(...items);
+      const more = passages.length ? ` ${passages.length === 1 ? "1 passage" : `${passages.length} passages`} in the articles.` : "";
+      status.textContent = (found.length || !passages.length ? statusOf(found.length, text.trim()) : "") + more;
       return found;
     }
     geoapp.runSearch = run;
@@ -110,7 +157,9 @@
       event.preventDefault();
       clearTimeout(timer);
       const found = await run(input.value);
+      const passage = list.querySelector("a.search-passage");
       if (found && found.length) choose(found[0].id);
+      else if (found && passage) passage.click(); // only words in the articles: read the best
     });
     input.addEventListener("input", () => {
       clearTimeout(timer);
