@@ -423,7 +423,7 @@ def render_page(
         bounds=bounds,
         online_tiles=online_tiles,
         default_tiles=default_tiles,
-        max_fit_zoom=FOCUS_ZOOM if focus is not None else None,
+        max_fit_zoom=FOCUS_ZOOM if focus is not None or reader is not None else None,
     )
     parts = components(m)
     exports = exports or {}

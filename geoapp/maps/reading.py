@@ -10,7 +10,7 @@ script gets the passages' features and places as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 #: Passage kinds as the reader labels them (the API's words).
@@ -85,29 +85,24 @@ def reading(article: Mapping, known: Callable[[str], Mapping | None]) -> dict:
             marks_by_passage.setdefault(m["passage"], []).append(
                 (m["start"], m["end"], "feature", m["feature"])
             )
-    places = []
+    # Each place once (a town named twice is one suggestion), and each of its mentions.
+    places: list[dict] = []
+    spans: list[tuple[int, int, int]] = []  # (start, end, index into places)
+    known_places: dict[object, int] = {}
     for place in article.get("places", ()):
         if place.get("feature"):
             continue
-        index = len(places)
-        places.append(
-            {
-                "index": index,
-                "name": place["name"],
-                "lon": place["lon"],
-                "lat": place["lat"],
-                "geonameid": place.get("geonameid"),
-                "start": place["start"],
-                "end": place["end"],
-            }
-        )
+        key = place.get("geonameid") or (place["name"], place["lon"], place["lat"])
+        if key not in known_places:
+            known_places[key] = len(places)
+            places.append({"index": len(places), "name": place["name"], "lon": place["lon"],
+                           "lat": place["lat"], "geonameid": place.get("geonameid")})  # fmt: skip
+        spans.append((place["start"], place["end"], known_places[key]))
     passages = []
     for passage in article["passages"]:
         start, end = passage["start"], passage["end"]
-        own_places = [p for p in places if start <= p["start"] and p["end"] <= end]
-        marks = marks_by_passage.get(passage["id"], []) + [
-            (p["start"], p["end"], "place", p["index"]) for p in own_places
-        ]
+        own = [(s, e, i) for s, e, i in spans if start <= s and e <= end]
+        marks = marks_by_passage.get(passage["id"], []) + [(s, e, "place", i) for s, e, i in own]
         # Earliest first, the longer of two that start together first.
         marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         features = [f for f in passage.get("features", ()) if known(f) is not None]
@@ -119,7 +114,7 @@ def reading(article: Mapping, known: Callable[[str], Mapping | None]) -> dict:
                 "label": passage.get("label") or passage["kind"],
                 "dates": [d for d in (date_label(a, b) for a, b in passage.get("dates", ())) if d],
                 "features": features,
-                "places": [p["index"] for p in own_places],
+                "places": sorted({i for _, _, i in own}),
                 "segments": _segments(text, start, end, marks),
             }
         )
@@ -129,19 +124,8 @@ def reading(article: Mapping, known: Callable[[str], Mapping | None]) -> dict:
         "date": article.get("date"),
         "passages": passages,
         "places": places,
-        "unmapped": _unmapped(places),
+        "unmapped": places,
     }
-
-
-def _unmapped(places: Iterable[Mapping]) -> list[dict]:
-    """Each place mentioned but not on the map once, with where it is (for an editor)."""
-    seen: dict[object, dict] = {}
-    for p in places:
-        key = p.get("geonameid") or (p["name"], p["lon"], p["lat"])
-        if key not in seen:
-            seen[key] = {"name": p["name"], "lon": p["lon"], "lat": p["lat"],
-                         "geonameid": p.get("geonameid"), "first": p["index"]}  # fmt: skip
-    return list(seen.values())
 
 
 def script_data(view: Mapping) -> dict:

@@ -150,7 +150,12 @@ def search_passages(conn: Database | None, text: str, limit: int = 20) -> list[d
         )
     }
     return [
-        {"article": a, "passage": p, "snippet": s, "title": names.get((a, p), ("", ""))[0],
-         "label": names.get((a, p), ("", ""))[1]}  # fmt: skip
+        {
+            "article": a,
+            "passage": p,
+            "snippet": s,
+            "title": names.get((a, p), ("", ""))[0],
+            "label": names.get((a, p), ("", ""))[1],
+        }  # fmt: skip
         for a, p, s in rows
     ]
