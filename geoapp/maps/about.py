@@ -42,11 +42,27 @@ def about(catalog: Catalog) -> dict:
         "data_date": when.isoformat() if when else None,
         "basemap": BASEMAP_CREDIT,
         "basemap_url": NATURAL_EARTH_URL,
+        "geonames_url": GEONAMES_URL if uses_geonames(catalog) else None,
     }
 
 
-def attribution_html() -> Markup:
-    """The map's attribution for the basemap (Leaflet shows it as HTML): code, not data."""
-    return Markup('Basemap: <a href="{}">Natural Earth</a> (public domain)').format(
+#: Where the towns the map names come from (``build.json``'s ``named_places``).
+GEONAMES_URL = "https://www.geonames.org/"
+
+
+def uses_geonames(catalog: Catalog) -> bool:
+    """Whether the map names towns found in GeoNames (CC BY 4.0 asks for the credit)."""
+    return bool((catalog.build_info.get("named_places") or {}).get("places"))
+
+
+def attribution_html(geonames: bool = False) -> Markup:
+    """The map's attribution (Leaflet shows it as HTML): code, not data. The basemap, and
+    GeoNames when the map names towns from it."""
+    credit = Markup('Basemap: <a href="{}">Natural Earth</a> (public domain)').format(
         escape(NATURAL_EARTH_URL)
     )
+    if geonames:
+        credit += Markup(' | Towns: <a href="{}">GeoNames</a> (CC BY 4.0)').format(
+            escape(GEONAMES_URL)
+        )
+    return credit

@@ -31,7 +31,7 @@ from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from geoapp.maps import assets, csp, reading
-from geoapp.maps.about import about, attribution_html
+from geoapp.maps.about import about, attribution_html, uses_geonames
 from geoapp.maps.printed.page import MAX_TITLE, PRESETS, Page
 from geoapp.maps.view import swatch_uri, view_answer
 
@@ -153,7 +153,7 @@ def page_settings(
         ],
         "centreDecimals": CENTRE_DECIMALS,
         # The basemap's credit in the map's attribution line (HTML written here, not data).
-        "attribution": str(attribution_html()),
+        "attribution": str(attribution_html(geonames=uses_geonames(catalog))),
     }
 
 

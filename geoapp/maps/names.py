@@ -4,6 +4,7 @@ The server decides what a label says and the order labels claim room in, with th
 printed map's rules (:mod:`geoapp.maps.stacks`, :data:`styles.LABEL_PRIORITY`):
 points whose symbols touch at a zoom share one label (``Turkmenbashi: port, naval
 base, customs point``), and split into their own labels as the reader zooms in.
+Towns the features' summaries name come next (:func:`place_labels`), then countries.
 The page's script only places them: it tries :data:`styles.LABEL_DIRECTIONS` around
 each anchor in the order given and skips a label that would cover another label or
 a symbol. So more names show as the map zooms in, and none collide.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import shapely
@@ -78,6 +79,28 @@ def feature_labels(
                 }
             found[key]["zooms"].append(zoom)
     labels = sorted(found.values(), key=lambda label: label.pop("rank"))
+    return labels
+
+
+#: The closest zoom out at which a named town shows, by population (more people: sooner).
+PLACE_MIN_ZOOMS = ((1_000_000, 4), (100_000, 5), (0, 6))
+
+
+def place_labels(build_info: Mapping, shown_ids: Iterable[str]) -> list[dict]:
+    """The towns the shown features' summaries name (``build.json``'s ``named_places``),
+    most populous first: ``{text, lon, lat, minZoom, geonameid, namedBy}``.
+
+    A town named only by features the filters hide is not shown.
+    """
+    shown = set(shown_ids)
+    labels = []
+    for place in (build_info.get("named_places") or {}).get("places", ()):
+        by = [i for i in place["named_by"] if i in shown]
+        if not by:
+            continue
+        zoom = next(z for floor, z in PLACE_MIN_ZOOMS if place["population"] >= floor)
+        labels.append({"text": place["name"], "lon": place["lon"], "lat": place["lat"],
+                       "minZoom": zoom, "geonameid": place["geonameid"], "namedBy": by})  # fmt: skip
     return labels
 
 

@@ -203,6 +203,9 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
             "styles": looks,
             "count": len(shown),
             "labels": names.feature_labels(shown),
+            "placeLabels": names.place_labels(
+                catalog.build_info, (f["properties"]["id"] for f in shown)
+            ),
             "facets": facet_counts(catalog, query),
             "exports": {
                 fmt: f"{url}?{filters}" if filters else url for fmt, url in exports.items()

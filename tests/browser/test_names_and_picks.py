@@ -197,3 +197,16 @@ def test_the_sea_zones_never_answer_a_click_on_a_line_over_them(
         "els => els.map(e => e.dataset.featureId)"
     )
     assert "area-maritime-safety" in ids and "caspian-sea" in ids
+
+
+def test_the_towns_a_shown_features_summary_names_are_on_the_map(watched_page, live_server):
+    page, _ = watched_page
+    # TAPI's summary names Kandahar, Quetta and Multan; they show with it, not without it.
+    names = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6")
+    towns = {n["text"] for n in names if "map-name-place" in n["kind"]}
+    assert {"Kandahar", "Quetta", "Multan"} <= towns
+    assert page.locator(".map-dot").count() == len(
+        [n for n in names if "map-name-place" in n["kind"]]
+    )
+    hidden = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6&layers=ports,naval_bases")
+    assert not {"Kandahar", "Quetta", "Multan"} & {n["text"] for n in hidden}

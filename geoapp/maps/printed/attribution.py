@@ -59,6 +59,8 @@ def attribution(
         parts.append(f"Tiles: {styles.TILE_PROVIDERS[tiles]}")
     if articles:
         parts.append("Sources: " + "; ".join(articles))
+    if (catalog.build_info.get("named_places") or {}).get("places"):
+        parts.append("Towns: GeoNames (CC BY 4.0)")
     when = data_date(catalog)
     if when is not None:
         parts.append(f"Data as of {when.isoformat()}")

@@ -33,6 +33,7 @@ from geoapp import styles
 from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
+from geoapp.maps.names import place_labels
 from geoapp.maps.printed import png
 from geoapp.maps.printed.attribution import attribution
 from geoapp.maps.printed.decorations import draw_north_arrow, draw_scale_bar
@@ -138,7 +139,8 @@ def draw_map(
     scale_box = draw_scale_bar(ax, proj, info, scale_side, scale)
     north_box = draw_north_arrow(ax, proj, info, north_side, scale)
     obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
-    draw_labels(ax, proj, shown, info, obstacles, scale)
+    towns = place_labels(catalog.build_info, (props["id"] for props, _ in shown))
+    draw_labels(ax, proj, shown, info, obstacles, scale, towns)
     _draw_frame(fig, ax)
 
     info.attribution = attribution(catalog, shown, tiles, proj.crs)

@@ -27,6 +27,9 @@ LABEL_SIZE = 7.0
 HALO_WIDTH = 2.2
 LABEL_COLOUR = "#1a1a1a"
 LEADER_COLOUR = "#444444"
+#: A named town's dot (radius, points) and its colour, as on the web map.
+TOWN_DOT = 2.0
+TOWN_COLOUR = "#333333"
 
 #: Matplotlib's alignment of a label that grows away from its symbol (styles.LABEL_DIRECTIONS),
 #: so that a leader line ends at its edge.
@@ -60,8 +63,11 @@ def draw_labels(
     info: MapInfo,
     obstacles: list[Bbox],
     type_scale: float = 1.0,
+    towns: list[dict] = (),
 ) -> None:
-    """Label stacks of points greedily, then countries where there is room.
+    """Label stacks of points greedily, then the towns the summaries name (``towns``,
+    :func:`names.place_labels`, each with a dot), then countries where there is room:
+    the web map's order.
 
     Each stack takes the first free place next to its symbol, else one further out
     on a leader line; a place is free when its extent is inside the frame and
@@ -95,12 +101,40 @@ def draw_labels(
                         annotation_clip=False)  # fmt: skip
         info.labels.append(text)
         info.label_boxes.append(taken[-1])
+    _town_labels(ax, proj, towns, info, frame, taken, renderer, type_scale)
     _country_labels(ax, proj, frame, taken, renderer, type_scale)
 
 
-def _place(label, radius_pt, type_scale, renderer, frame: Bbox, taken: list[Bbox]):
+def _town_labels(ax, proj: Projected, towns, info: MapInfo, frame, taken, renderer, type_scale):
+    """A dot and a name for each town where both fit, most populous first."""
+    dot_pt = TOWN_DOT * type_scale
+    dot_px = dot_pt * ax.figure.dpi / 72
+    for town in towns:
+        xy = proj.forward.transform(town["lon"], town["lat"])
+        x, y = ax.transData.transform(xy)
+        dot = Bbox.from_bounds(x - dot_px, y - dot_px, 2 * dot_px, 2 * dot_px)
+        if not _free(dot, frame, taken):
+            continue
+        label = ax.annotate(printable(town["text"]), xy, xytext=(0, 0), textcoords="offset points",
+                            fontsize=LABEL_SIZE * 0.95 * type_scale, zorder=8.5,
+                            color=TOWN_COLOUR, parse_math=False, annotation_clip=False)  # fmt: skip
+        taken.append(dot)
+        placed = _place(label, dot_pt, type_scale, renderer, frame, taken, rings=1)
+        if placed is None:
+            label.remove()
+            taken.remove(dot)
+            continue
+        ax.plot(*xy, marker="o", markersize=2 * dot_pt, markerfacecolor="white",
+                markeredgecolor=TOWN_COLOUR, markeredgewidth=0.6 * type_scale, zorder=8.4)  # fmt: skip
+        snap_to_pixels(label, renderer)
+        halo_for(label, HALO_WIDTH * type_scale)
+        info.labels.append(town["text"])
+        info.label_boxes.append(taken[-1])
+
+
+def _place(label, radius_pt, type_scale, renderer, frame: Bbox, taken: list[Bbox], rings: int = 3):
     """Try each ring and direction; return (ring, offset in points) of the first free place."""
-    for ring, gap in enumerate(_RINGS):
+    for ring, gap in enumerate(_RINGS[:rings]):
         distance = radius_pt + gap * type_scale
         for dx, dy in styles.LABEL_DIRECTIONS:
             offset = (dx * distance, dy * distance)

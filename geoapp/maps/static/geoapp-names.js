@@ -15,6 +15,8 @@
   /** Gap between a symbol's edge and its label, and around every label (pixels). */
   const GAP = 2;
   const PAD = 1.5;
+  /** A named town's dot radius (pixels). */
+  const DOT = 3;
   /** Lines up (positive) or down a country's name may move off its anchor to find room. */
   const COUNTRY_SHIFTS = [0, 1.5, -1.5, 3, -3];
   let measure = null;
@@ -68,6 +70,15 @@
     });
   }
 
+  /** The dot of a named town, centred on its place. */
+  function dotNode(map, p) {
+    const div = document.createElement("div");
+    div.className = "map-dot";
+    const at = map.containerPointToLayerPoint([p.x - DOT, p.y - DOT]);
+    div.style.transform = `translate(${Math.round(at.x)}px, ${Math.round(at.y)}px)`;
+    return div;
+  }
+
   function nameNode(map, text, kind, box) {
     const div = document.createElement("div");
     div.className = `map-name map-name-${kind}`;
@@ -103,6 +114,24 @@
         if (free(box, size, taken)) {
           taken.push(box);
           nodes.push(nameNode(map, label.text, "feature", box));
+          placed.push(label.text);
+          break;
+        }
+      }
+    }
+    // Towns the summaries name: a dot and the name beside it, from their zoom on.
+    for (const label of answer.placeLabels || []) {
+      if (zoom < label.minZoom) continue;
+      const p = map.latLngToContainerPoint([label.lat, label.lon]);
+      if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
+      const dot = { x0: p.x - DOT, y0: p.y - DOT, x1: p.x + DOT, y1: p.y + DOT };
+      if (taken.some((t) => overlaps(dot, t))) continue;
+      const w = textWidth(label.text, fontOf("place"));
+      for (const [dx, dy] of s.label_directions) {
+        const box = boxAt(p, dx, dy, DOT + GAP, w, lineHeight);
+        if (free(box, size, taken)) {
+          taken.push(box, dot);
+          nodes.push(dotNode(map, p), nameNode(map, label.text, "place", box));
           placed.push(label.text);
           break;
         }
