@@ -39,10 +39,22 @@ def _iso_date(value: object) -> list[date]:
         return []
 
 
+#: An article's title in a short credit: cut at a word before this many characters.
+SHORT_TITLE = 48
+
+
 def attribution(
-    catalog: Catalog, shown, tiles: str | None = None, crs: pyproj.CRS | None = None
+    catalog: Catalog,
+    shown,
+    tiles: str | None = None,
+    crs: pyproj.CRS | None = None,
+    *,
+    short: bool = False,
 ) -> str:
-    """Basemap, the articles behind what is shown, the data date, the projection, the tool."""
+    """Basemap, the articles behind what is shown, the data date, the projection, the tool.
+
+    ``short`` cuts long article titles (a small page's three lines of credits must still
+    hold every licence and the tool's name)."""
     cited = dict.fromkeys(
         s["article"] for props, _ in shown for s in props.get("sources") or () if "article" in s
     )
@@ -53,6 +65,8 @@ def attribution(
             continue
         publisher = source.get("publisher")
         title = source.get("title", source_id)
+        if short and len(title) > SHORT_TITLE:
+            title = title[:SHORT_TITLE].rsplit(" ", 1)[0].rstrip(",;:") + "…"
         articles.append(f"{publisher}, “{title}”" if publisher else f"“{title}”")
     parts = [f"Basemap: {BASEMAP_CREDIT}"]
     if tiles:

@@ -145,7 +145,11 @@ def draw_map(
 
     info.attribution = attribution(catalog, shown, tiles, proj.crs)
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
-    lines = textwrap.wrap(info.attribution, width=int(page.width * 72 * 0.95 / (3.4 * scale)))
+    width = int(page.width * 72 * 0.95 / (3.4 * scale))
+    lines = textwrap.wrap(info.attribution, width=width)
+    if len(lines) > 3:  # three lines fit the band: shorter titles, never a lost licence
+        info.attribution = attribution(catalog, shown, tiles, proj.crs, short=True)
+        lines = textwrap.wrap(info.attribution, width=width)
     renderer = fig.canvas.get_renderer()
     step = 7.2 * scale / 72 / page.height  # one line of 6 pt type, as a page fraction
     for i, line in enumerate(lines[:3]):  # one text a line, so that each is snapped
