@@ -70,19 +70,7 @@ def serve(host: str, port: int, data_dir: Path | None, debug: bool) -> None:
 )
 def validate(data_dir: Path) -> None:
     """Check DATA_DIR's layer files; print each problem as FILE: FEATURE-ID: what."""
-    from geoapp.data.validate import validate_dir
-
-    problems = validate_dir(data_dir)
-    if not problems:
-        # Ingested articles (if any): broken passage hashes fail; sources that cite a
-        # section where no passage mentions the feature are reported as warnings.
-        from geoapp.data.articles.checks import check_instance
-
-        url = os.environ.get("GEOAPP_DATABASE_URL") or None
-        article_problems, warnings = check_instance(data_dir, _instance(), url)
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        problems = [*problems, *article_problems]
+    problems = _problems(data_dir)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -117,7 +105,6 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     """
     import signal
 
-    from geoapp.data.validate import validate_dir
     from geoapp.deploy import RunFiles, run_dir
 
     pid_file = pid_file or RunFiles(run_dir()).gunicorn_pid
@@ -130,17 +117,7 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
         pid = 0
     if pid <= 1:  # 0 or -1 would signal a whole process group, 1 is init
         raise click.BadParameter(f"{str(pid_file)!r} holds no pid", param_hint="--pid")
-    problems = validate_dir(data_dir)
-    if not problems:
-        # Ingested articles (if any): broken passage hashes fail; sources that cite a
-        # section where no passage mentions the feature are reported as warnings.
-        from geoapp.data.articles.checks import check_instance
-
-        url = os.environ.get("GEOAPP_DATABASE_URL") or None
-        article_problems, warnings = check_instance(data_dir, _instance(), url)
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        problems = [*problems, *article_problems]
+    problems = _problems(data_dir)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -388,6 +365,23 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
     if named is None:
         raise click.UsageError(f"cannot tell the format of {out.name!r}; give --format ({valid})")
     return named
+
+
+def _problems(data_dir: Path) -> list:
+    """The data's problems, then the ingested articles' (if any): broken passage hashes
+    fail; sources citing a section where no passage mentions the feature are warnings."""
+    from geoapp.data.validate import validate_dir
+
+    problems = validate_dir(data_dir)
+    if not problems:
+        from geoapp.data.articles.checks import check_instance
+
+        url = os.environ.get("GEOAPP_DATABASE_URL") or None
+        article_problems, warnings = check_instance(data_dir, _instance(), url)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems = [*problems, *article_problems]
+    return problems
 
 
 def _settings() -> dict:

@@ -372,6 +372,17 @@ LABEL_DIRECTIONS = (
 )
 
 
+#: How a town of the places layer looks by population class (1: a million people or more
+#: ... 5: villages, :data:`geoapp.data.places.CLASSES`): dot diameter and type (pixels).
+PLACE_CLASS_STYLES: dict[int, dict[str, int]] = {
+    1: {"dot": 7, "size": 13, "weight": 600},
+    2: {"dot": 6, "size": 12, "weight": 500},
+    3: {"dot": 5, "size": 12, "weight": 400},
+    4: {"dot": 4, "size": 11, "weight": 400},
+    5: {"dot": 4, "size": 10, "weight": 400},
+}
+
+
 def layer_noun(layer: str) -> str:
     """What one point of ``layer`` is, in running text: ``port``, ``border crossing``."""
     return _symbol_label(layer).lower() if layer in LAYER_SYMBOLS else LAYERS[layer].title.lower()
@@ -398,4 +409,5 @@ def style_table() -> dict:
         "point_radius": POINT_RADIUS,
         "label_priority": LABEL_PRIORITY,
         "label_directions": LABEL_DIRECTIONS,
+        "place_classes": PLACE_CLASS_STYLES,
     }

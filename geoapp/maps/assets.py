@@ -47,6 +47,7 @@ OWN_JS: tuple[str, ...] = (
     "geoapp-data.js",
     "geoapp-render.js",
     "geoapp-names.js",
+    "geoapp-places.js",
     "geoapp-popup.js",
     "geoapp-pick.js",
     "geoapp-search.js",

@@ -38,6 +38,20 @@ def page_cache() -> BuildOnceCache[tuple[bytes, str]]:
     return cache
 
 
+def page_urls() -> dict:
+    """Where a served map page fetches, asks and links (every page of the map: ``/`` and
+    the reader), for :func:`leaflet.render_page`."""
+    return {
+        "layer_url": lambda layer_id: url_for("api.layer", layer_id=layer_id),
+        "view_url": url_for("api.view"),
+        "static_url": lambda name: url_for("static", filename=name),
+        "search_url": url_for("api.search"),
+        "feature_url": url_for("map.index") + "?feature=",
+        "articles_url": url_for("reader.articles"),
+        "passage_search_url": url_for("articles_api.search"),
+    }
+
+
 @bp.get("/")
 def index():
     """The map; the query string chooses what it shows (400 naming the valid values)."""
@@ -62,21 +76,15 @@ def index():
         html = leaflet.render_page(
             data,
             query,
-            layer_url=lambda layer_id: url_for("api.layer", layer_id=layer_id),
-            view_url=url_for("api.view"),
-            static_url=lambda name: url_for("static", filename=name),
+            **page_urls(),
             exports={
                 fmt: (f.label, url_for("export.export", fmt=fmt)) for fmt, f in FORMATS.items()
             },
             export_options={name: formats_taking(name) for name in MENU_OPTIONS},
             online_tiles=bool(config["ONLINE_TILES"]),
             default_tiles=config["DEFAULT_TILES"],
-            search_url=url_for("api.search"),
             search=None if text is None else (text, search_answer(data, {"q": text})),
             focus=focus,
-            feature_url=url_for("map.index") + "?feature=",
-            articles_url=url_for("reader.articles"),
-            passage_search_url=url_for("articles_api.search"),
         )
         return html.encode("utf-8"), csp.page_policy(html, image_hosts=hosts)
 

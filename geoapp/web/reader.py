@@ -22,7 +22,7 @@ from geoapp.maps import csp, leaflet
 from geoapp.maps.reading import reading
 from geoapp.web.context import catalog
 from geoapp.web.http import send_body
-from geoapp.web.map import page_cache
+from geoapp.web.map import page_cache, page_urls
 
 bp = Blueprint("reader", __name__, url_prefix="/articles")
 
@@ -66,18 +66,7 @@ def article(article_id: str) -> Response:
 
     def build() -> tuple[bytes, str]:
         html = leaflet.render_page(
-            data,
-            query,
-            layer_url=lambda layer_id: url_for("api.layer", layer_id=layer_id),
-            view_url=url_for("api.view"),
-            static_url=lambda name: url_for("static", filename=name),
-            search_url=url_for("api.search"),
-            feature_url=url_for("map.index") + "?feature=",
-            bounds=_bounds(data, view),
-            title=view["title"],
-            reader=view,
-            articles_url=url_for("reader.articles"),
-            passage_search_url=url_for("articles_api.search"),
+            data, query, **page_urls(), bounds=_bounds(data, view), title=view["title"], reader=view
         )
         return html.encode("utf-8"), csp.page_policy(html)
 

@@ -137,6 +137,36 @@
         }
       }
     }
+    // Towns of the places layer (geoapp-places.js), most populous first: the big ones
+    // before the country names, the rest after them.
+    const named = new Set((answer.placeLabels || []).map((l) => l.geonameid));
+    const towns = (geoapp.places || []).filter((t) => !named.has(t.id));
+    const classes = s.place_classes || {};
+    const family = look.getPropertyValue("--name-family").trim() || "sans-serif";
+    const dots = [];
+    const placeTown = (town) => {
+      const cls = classes[town.class] || classes[Object.keys(classes).pop()] || { dot: 4, size: 11, weight: 400 };
+      const p = map.latLngToContainerPoint([town.lat, town.lon]);
+      if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) return;
+      const r = cls.dot / 2;
+      const dot = { x0: p.x - r, y0: p.y - r, x1: p.x + r, y1: p.y + r };
+      if (taken.some((t) => overlaps(dot, t))) return;
+      const font = `${cls.weight} ${cls.size}px ${family}`;
+      const w = textWidth(town.name, font);
+      for (const [dx, dy] of s.label_directions.slice(0, 4)) {
+        const box = boxAt(p, dx, dy, r + GAP, w, lineHeight);
+        if (free(box, size, taken)) {
+          taken.push(box, dot);
+          const node = nameNode(map, town.name, "town", box);
+          node.style.font = font;
+          nodes.push(node);
+          dots.push(geoapp.placeDot(map, town, cls.dot));
+          placed.push(town.name);
+          return;
+        }
+      }
+    };
+    towns.filter((t) => t.class <= 2).forEach(placeTown);
     for (const label of answer.countryLabels || []) {
       const text = String(label.text).toUpperCase();
       const p = map.latLngToContainerPoint([label.lat, label.lon]);
@@ -153,7 +183,10 @@
         }
       }
     }
+    towns.filter((t) => t.class > 2).forEach(placeTown);
     pane.replaceChildren(...nodes);
+    const dotPane = map.getPane("places");
+    if (dotPane) dotPane.replaceChildren(...dots);
     pane.dataset.names = String(nodes.length);
     return placed;
   };

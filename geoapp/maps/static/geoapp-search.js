@@ -85,16 +85,39 @@
     return item;
   }
 
+  /** Places found (kind "place"), by their id: a pick flies to them. */
+  const placesFound = new Map();
+
+  /** Fly to a town of the places layer and say what it is (GeoNames' facts, as text). */
+  geoapp.revealPlace = function (place) {
+    const map = geoapp.map;
+    if (geoapp.closeDrawer) geoapp.closeDrawer();
+    const box = document.createElement("div");
+    box.className = "popup place-popup";
+    box.tabIndex = -1;
+    const title = document.createElement("h3");
+    title.className = "popup-name";
+    title.textContent = String(place.name);
+    const what = document.createElement("p");
+    const people = Number(place.population || 0).toLocaleString("en");
+    what.textContent = `Town${place.country ? ` (${place.country})` : ""}, ${people} people (GeoNames)`;
+    box.append(title, what);
+    map.flyTo([place.lat, place.lon], Math.max(map.getZoom(), 9), { duration: 0.8 });
+    map.once("moveend", () => L.popup({ className: "feature-popup" }).setLatLng([place.lat, place.lon]).setContent(box).openOn(map));
+  };
+
   function button(match) {
     const b = document.createElement("button");
     b.type = "button";
     b.dataset.featureId = match.id;
+    if (match.kind === "place") placesFound.set(match.id, match);
     const name = document.createElement("span");
     name.className = "search-name";
     name.textContent = match.name;
     const layer = document.createElement("span");
     layer.className = "search-layer";
-    layer.textContent = geoapp.settings().layers[match.layer] || match.layer;
+    layer.textContent =
+      match.kind === "place" ? `Town${match.country ? `, ${match.country}` : ""}` : geoapp.settings().layers[match.layer] || match.layer;
     b.append(name, " ", layer);
     if (match.snippet) {
       const why = document.createElement("span");
@@ -118,6 +141,7 @@
     let timer = null;
 
     function choose(id) {
+      if (placesFound.has(id)) return geoapp.revealPlace(placesFound.get(id));
       const entry = geoapp.entries.find((e) => e.id === id);
       if (entry) geoapp.reveal(entry);
       else status.textContent = "That feature is not on this page's layers; add its layer in the link.";

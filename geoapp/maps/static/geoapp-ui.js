@@ -186,6 +186,7 @@
     // Keyboard, screen readers, the phone's drawer (geoapp-access.js).
     if (geoapp.initAccess) geoapp.initAccess(map);
     if (geoapp.initNames) geoapp.initNames(map);
+    if (geoapp.initPlaces) geoapp.initPlaces(map);
     if (geoapp.initPick) geoapp.initPick(map);
     // The address bar names the feature whose popup is open, so that it can be shared.
     map.on("popupopen", (event) => {
@@ -217,6 +218,7 @@
           geoapp.initSearch();
           if (geoapp.initList) geoapp.initList();
           if (geoapp.initReader) geoapp.initReader();
+          if (geoapp.refreshPlaces) geoapp.refreshPlaces();
           document.body.dataset.ready = "true";
         },
         (error) => {

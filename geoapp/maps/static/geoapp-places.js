@@ -1,0 +1,72 @@
+/* geoapp map page: towns (GeoNames cities500), a context layer under the thematic ones.
+ *
+ * The browser never holds the 234,908 places: after each pan or zoom it asks the
+ * server for its view (/api/places?bbox=&zoom=), whose one rule (Python's) decides
+ * how many people a place needs at that zoom and sends the most populous first.
+ * Dots go in a pane under the lines and symbols, and take no clicks; names are
+ * placed by geoapp-names.js after the features' own, without collisions. Styles by
+ * population class come from the server's style table. A standalone file has no
+ * server: it shows the towns its summaries name only.
+ */
+"use strict";
+
+(function (geoapp) {
+  const PANE = "places";
+  let asked = 0;
+
+  function url(map) {
+    const s = geoapp.settings();
+    const zoom = Math.round(map.getZoom());
+    return `${s.placesUrl}?${new URLSearchParams({ bbox: geoapp.viewBox(map), zoom })}`.replaceAll("%2C", ",");
+  }
+
+  /** The towns of the view, most populous first: [{id, name, country, population, class, lon, lat}]. */
+  async function fetchPlaces(map) {
+    const response = await fetch(url(map), { headers: { Accept: "application/geo+json" } });
+    if (!response.ok) throw new Error(`places: HTTP ${response.status}`);
+    const doc = await response.json();
+    return doc.features.map((f) => ({
+      ...f.properties,
+      lon: f.geometry.coordinates[0],
+      lat: f.geometry.coordinates[1],
+    }));
+  }
+
+  /** Ask for the view's towns; draw the latest answer only. */
+  geoapp.refreshPlaces = async function () {
+    const map = geoapp.map;
+    const s = geoapp.settings();
+    if (!map || !s.placesUrl) return [];
+    const mine = ++asked;
+    let places;
+    try {
+      places = await fetchPlaces(map);
+    } catch (error) {
+      console.warn("geoapp:", error);
+      return [];
+    }
+    if (mine !== asked) return null;
+    geoapp.places = places;
+    if (geoapp.drawNames) geoapp.drawNames();
+    return places;
+  };
+
+  /** The dot of one town, sized by its class (the style table's). */
+  geoapp.placeDot = function (map, place, size) {
+    const div = document.createElement("div");
+    div.className = `map-dot place-class-${place.class}`;
+    const p = map.latLngToLayerPoint([place.lat, place.lon]);
+    div.style.width = div.style.height = `${size}px`;
+    div.style.transform = `translate(${Math.round(p.x - size / 2)}px, ${Math.round(p.y - size / 2)}px)`;
+    return div;
+  };
+
+  geoapp.initPlaces = function (map) {
+    const s = geoapp.settings();
+    if (!s.placesUrl) return;
+    const pane = map.createPane(PANE);
+    pane.classList.add("leaflet-zoom-hide");
+    pane.setAttribute("aria-hidden", "true");
+    map.on("moveend", () => geoapp.refreshPlaces());
+  };
+})(window.geoapp);
