@@ -77,10 +77,12 @@ geodata: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[build]'
 	$(BIN)/python tools/build_geodata.py
 
-## Benchmarks (not tests): geoapp against its peers, medians and ratios. Needs the bench extra,
+## Benchmarks (not tests): geoapp against its peers, medians and ratios; article ingest's
+## precision/recall and timing (bench/articles.py). Needs the bench extra,
 ## Debian chromium-driver, wrk and nginx; see bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/articles.py --runs 5
 	$(BIN)/python bench/export_png.py --runs 5
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10

@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export`` and ``db``.
+"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export``, ``ingest`` and ``db``.
 
 Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data, 3 when
 the database cannot be used.
@@ -73,6 +73,16 @@ def validate(data_dir: Path) -> None:
     from geoapp.data.validate import validate_dir
 
     problems = validate_dir(data_dir)
+    if not problems:
+        # Ingested articles (if any): broken passage hashes fail; sources that cite a
+        # section where no passage mentions the feature are reported as warnings.
+        from geoapp.data.articles.checks import check_instance
+
+        url = os.environ.get("GEOAPP_DATABASE_URL") or None
+        article_problems, warnings = check_instance(data_dir, _instance(), url)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems = [*problems, *article_problems]
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -121,6 +131,16 @@ def reload(pid_file: Path | None, data_dir: Path | None) -> None:
     if pid <= 1:  # 0 or -1 would signal a whole process group, 1 is init
         raise click.BadParameter(f"{str(pid_file)!r} holds no pid", param_hint="--pid")
     problems = validate_dir(data_dir)
+    if not problems:
+        # Ingested articles (if any): broken passage hashes fail; sources that cite a
+        # section where no passage mentions the feature are reported as warnings.
+        from geoapp.data.articles.checks import check_instance
+
+        url = os.environ.get("GEOAPP_DATABASE_URL") or None
+        article_problems, warnings = check_instance(data_dir, _instance(), url)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        problems = [*problems, *article_problems]
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -411,6 +431,53 @@ _db_data_dir = click.option(
     show_default="the bundled geodata/",
     help="Directory of layer files.",
 )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def ingest(paths: tuple[Path, ...]) -> None:
+    """Read articles (UTF-8 .txt, .md, .html) into the instance database and link them.
+
+    Prints, per article, the features its passages mention and the places it names
+    that are not on the map, with their coordinates. The database is in the instance
+    folder ($GEOAPP_INSTANCE, else Flask's instance folder). A refused file (another
+    type, empty, binary, not UTF-8, too large) is one line on stderr, exit 2, and
+    nothing is written.
+    """
+    from geoapp import load_catalog
+    from geoapp.data.articles.ingest import ArticleError, ingest_files
+    from geoapp.errors import BackendError, DataError
+
+    config = _settings()
+    try:
+        catalog = load_catalog(config)
+    except DataError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("geoapp: error: the data does not validate", err=True)
+        sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
+    instance = _instance()
+    try:
+        reports = ingest_files(paths, catalog, instance, config.get("DATABASE_URL") or None)
+    except ArticleError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(2)
+    for report in reports:
+        for line in report.lines():
+            click.echo(line)
+    where = "the PostGIS database" if config.get("DATABASE_URL") else instance / "articles.sqlite3"
+    click.echo(f"geoapp: {len(reports)} article(s) in {where}", err=True)
+
+
+def _instance() -> Path:
+    """The instance folder the app would use: ``GEOAPP_INSTANCE``, else Flask's for geoapp."""
+    from flask import Flask
+
+    from geoapp.data.articles.store import instance_dir
+
+    return instance_dir(Flask("geoapp").instance_path)
 
 
 @cli.group()
