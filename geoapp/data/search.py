@@ -19,7 +19,6 @@ pass over the features.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from functools import lru_cache
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import MAX_TEXT, Query
 from geoapp.data.schema import LAYERS
+from geoapp.data.text import normalise
 
 #: Longest search text, in characters (the page's ``q``), and the most results one answer lists.
 MAX_QUERY = MAX_TEXT
@@ -36,27 +36,8 @@ MAX_LIMIT = 100
 FIELDS = ("name", "aliases", "place", "table_row")
 TYPO, SUMMARY = len(FIELDS), len(FIELDS) + 1
 
-#: Letters that NFKD does not take apart: the Turkish dotless i, and a few others.
-_LETTERS = str.maketrans({"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ə": "e", "æ": "ae", "œ": "oe"})
-_APOSTROPHES = re.compile(r"['’ʼ`]")
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
 #: Characters either side of a summary match that its snippet keeps.
 SNIPPET_CONTEXT = 40
-
-
-def normalise(text: str) -> str:
-    """Fold ``text`` for comparison: no accents, no case, words separated by one space.
-
-    Examples
-    --------
-    >>> normalise("Türkmenbaşy")
-    'turkmenbasy'
-    >>> normalise("Bandar-e Anzali")
-    'bandar e anzali'
-    """
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    bare = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(_NOT_WORD.split(_APOSTROPHES.sub("", bare))).strip()
 
 
 def typos_allowed(word: str) -> int:
