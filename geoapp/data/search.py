@@ -18,6 +18,7 @@ pass over the features.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from geoapp.data.text import normalise
 #: Longest search text, in characters (the page's ``q``), and the most results one answer lists.
 MAX_QUERY = MAX_TEXT
 MAX_LIMIT = 100
+#: Places one search lists at most, after the features.
+PLACES_LIMIT = 10
 
 #: Fields searched, best first (a near miss ranks after every exact field).
 FIELDS = ("name", "aliases", "place", "table_row")
@@ -108,7 +111,8 @@ class Match:
     rank: tuple
 
     def to_json(self) -> dict:
-        doc = {"id": self.id, "name": self.name, "layer": self.layer, "field": self.field}
+        doc = {"kind": "feature", "id": self.id, "name": self.name, "layer": self.layer}
+        doc["field"] = self.field
         doc["match"] = self.how
         if self.snippet is not None:
             doc["snippet"] = self.snippet
@@ -240,3 +244,42 @@ def search_catalog(catalog: Catalog, text: str) -> list[Match]:
 
 def _thematic(catalog: Catalog) -> list[dict]:
     return [f for features in catalog.query(Query()).values() for f in features]
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A GeoNames place that matched: listed after every feature, to fly to."""
+
+    geonameid: int
+    name: str
+    country: str
+    population: int
+    lon: float
+    lat: float
+    how: str
+
+    def to_json(self) -> dict:
+        return {
+            "kind": "place", "id": f"place-{self.geonameid}", "name": self.name,
+            "layer": "places", "field": "name", "match": self.how, "lon": self.lon,
+            "lat": self.lat, "country": self.country, "population": self.population,
+        }  # fmt: skip
+
+
+def search_places(catalog: Catalog, text: str, limit: int = PLACES_LIMIT) -> list[PlaceMatch]:
+    """The places a text names or starts (three letters or more), best first: a whole
+    name before a start, then the most populous. Accent- and case-insensitive as
+    features are (:func:`normalise`); no typos: 234,908 places would drown the features.
+    """
+    folded = normalise(text)
+    if not folded or limit <= 0:
+        return []
+    out = []
+    for doc, exact in catalog.search_places(folded, limit):
+        feature = json.loads(doc)
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        how = "exact" if exact else "prefix"
+        out.append(PlaceMatch(props["id"], props["name"], props["country"],
+                              props["population"], lon, lat, how))  # fmt: skip
+    return out
