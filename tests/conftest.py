@@ -31,6 +31,17 @@ from tests.servers import gunicorn
 PROVIDERS = ("files", "postgis")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def places_store() -> Path:
+    """The places store the files provider reads (``geoapp places build``), built once if
+    missing or stale: ``make test`` builds it first; pytest workers wait on its lock."""
+    from geoapp.data.places_store import build, default_path
+
+    path = default_path()
+    build(path)
+    return path
+
+
 @pytest.fixture(scope="session", params=PROVIDERS)
 def backend(request) -> dict[str, str]:
     """The settings that choose a provider, on the bundled data: files, or a PostGIS

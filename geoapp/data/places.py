@@ -235,9 +235,10 @@ def load_postgis(
     never see half a load); a GiST index on ``geom`` and a btree on population (the
     zoom thresholds). Returns the facts and the seconds it took (None: nothing to do).
     """
-    from psycopg import sql
+    import psycopg
 
     from geoapp.data import db
+    from geoapp.errors import BackendError
 
     path = path or dataset_path()
     wanted = source_facts(path)
@@ -250,68 +251,74 @@ def load_postgis(
     stage = f"{schema}_places_loading"
     conn = db.connect(url)
     try:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"geoapp places {schema}"])
-            for name in (schema, stage):
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
-            for table in (PLACES_TABLE, NAMES_TABLE, META_TABLE):
-                conn.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stage, table))
-                )
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE {} (geonameid integer PRIMARY KEY, name text NOT NULL, "
-                    "ascii text NOT NULL, country text NOT NULL, population integer NOT NULL, "
-                    "geom geometry(Point, 4326) NOT NULL, doc text NOT NULL)"
-                ).format(sql.Identifier(stage, PLACES_TABLE))
-            )
-            conn.execute(
-                sql.SQL(
-                    'CREATE TABLE {} (name text COLLATE "C" NOT NULL, geonameid integer NOT NULL, '
-                    "population integer NOT NULL)"
-                ).format(sql.Identifier(stage, NAMES_TABLE))
-            )
-            conn.execute(
-                sql.SQL("CREATE TABLE {} (key text PRIMARY KEY, value text NOT NULL)").format(
-                    sql.Identifier(stage, META_TABLE)
-                )
-            )
-            _copy(conn, sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(stage, PLACES_TABLE)),
-                  _place_lines(source))  # fmt: skip
-            _copy(conn, sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(stage, NAMES_TABLE)),
-                  _name_lines(source))  # fmt: skip
-            t = sql.Identifier(stage, PLACES_TABLE)
-            n = sql.Identifier(stage, NAMES_TABLE)
-            conn.execute(sql.SQL("CREATE INDEX places_geom_idx ON {} USING gist (geom)").format(t))
-            conn.execute(
-                sql.SQL("CREATE INDEX places_population_idx ON {} (population DESC, geonameid)")
-                .format(t)
-            )  # fmt: skip
-            conn.execute(sql.SQL("CREATE INDEX place_names_idx ON {} (name)").format(n))
-            with conn.cursor() as cur:
-                cur.executemany(
-                    sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(
-                        sql.Identifier(stage, META_TABLE)
-                    ),
-                    list(source.facts.items()),
-                )
-            for table in (PLACES_TABLE, NAMES_TABLE):
-                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(stage, table)))
-            for table in (PLACES_TABLE, NAMES_TABLE, META_TABLE):
-                conn.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table))
-                )
-                conn.execute(
-                    sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
-                        sql.Identifier(stage, table), sql.Identifier(schema)
-                    )
-                )
-            conn.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(stage)))
+        _load(conn, schema, stage, source)
+    except psycopg.Error as exc:
+        raise BackendError(
+            f"places load into {db.redact(url)} failed, the database is unchanged: "
+            f"{db.scrub(str(exc), url)}"
+        ) from None
     finally:
         conn.close()
     seconds = time.perf_counter() - started
     log.info("places: %s into %s in %.1f s", source.facts["places"], db.redact(url), seconds)
     return source.facts, seconds
+
+
+def _load(conn, schema: str, stage: str, source: Source) -> None:
+    """Build the tables in ``stage`` and swap them into ``schema``, in one transaction."""
+    from psycopg import sql
+
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"geoapp places {schema}"])
+        for name in (schema, stage):
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+        for table in (PLACES_TABLE, NAMES_TABLE, META_TABLE):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stage, table)))
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (geonameid integer PRIMARY KEY, name text NOT NULL, "
+                "ascii text NOT NULL, country text NOT NULL, population integer NOT NULL, "
+                "geom geometry(Point, 4326) NOT NULL, doc text NOT NULL)"
+            ).format(sql.Identifier(stage, PLACES_TABLE))
+        )
+        conn.execute(
+            sql.SQL(
+                'CREATE TABLE {} (name text COLLATE "C" NOT NULL, geonameid integer NOT NULL, '
+                "population integer NOT NULL)"
+            ).format(sql.Identifier(stage, NAMES_TABLE))
+        )
+        conn.execute(
+            sql.SQL("CREATE TABLE {} (key text PRIMARY KEY, value text NOT NULL)").format(
+                sql.Identifier(stage, META_TABLE)
+            )
+        )
+        _copy(conn, sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(stage, PLACES_TABLE)),
+              _place_lines(source))  # fmt: skip
+        _copy(conn, sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(stage, NAMES_TABLE)),
+              _name_lines(source))  # fmt: skip
+        t = sql.Identifier(stage, PLACES_TABLE)
+        n = sql.Identifier(stage, NAMES_TABLE)
+        conn.execute(sql.SQL("CREATE INDEX places_geom_idx ON {} USING gist (geom)").format(t))
+        conn.execute(
+            sql.SQL("CREATE INDEX places_population_idx ON {} (population DESC, geonameid)")
+            .format(t)
+        )  # fmt: skip
+        conn.execute(sql.SQL("CREATE INDEX place_names_idx ON {} (name)").format(n))
+        with conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(sql.Identifier(stage, META_TABLE)),
+                list(source.facts.items()),
+            )
+        for table in (PLACES_TABLE, NAMES_TABLE):
+            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(stage, table)))
+        for table in (PLACES_TABLE, NAMES_TABLE, META_TABLE):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+            conn.execute(
+                sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                    sql.Identifier(stage, table), sql.Identifier(schema)
+                )
+            )
+        conn.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(stage)))
 
 
 def _copy(conn, statement, lines: Iterator[str], batch: int = 1 << 20) -> None:
