@@ -553,7 +553,8 @@ def db_load(database_url: str | None, data_dir: Path, places: bool) -> None:
         err=True,
     )
     if places:
-        from geoapp.data.places import facts_line, load_postgis
+        from geoapp.data.places import facts_line
+        from geoapp.data.places_db import load_postgis
 
         facts, seconds = _on_database(lambda: load_postgis(url))
         done = "already loaded" if seconds is None else f"loaded in {seconds:.1f} s"

@@ -143,7 +143,7 @@ def pg_url(pg_server) -> Iterator[str]:
     """A database of this session with the bundled data and the places loaded (read-only
     for tests): what ``geoapp db load`` loads."""
     from geoapp.data import db
-    from geoapp.data.places import load_postgis
+    from geoapp.data.places_db import load_postgis
 
     url, name = pg_server.create()
     try:

@@ -19,13 +19,15 @@ Q_HINT = f"search text of 1 to {MAX_QUERY} characters"
 LIMIT_HINT = f"a whole number from 1 to {MAX_LIMIT}"
 
 
-def search_answer(catalog: Catalog, args: Mapping[str, str]) -> list[dict]:
+def search_answer(catalog: Catalog, args: Mapping[str, str], *, places: bool = False) -> list[dict]:
     """``[{kind, id, name, layer, field, match, ...}]`` for ``q``, at most ``limit`` of them.
 
     Features first (``kind: "feature"``, with ``snippet`` when the match is not the
-    name), then at most ten GeoNames places (``kind: "place"``, ``id: "place-<geonameid>"``,
+    name), then, when ``places``, at most ten GeoNames places (``kind: "place"``, ``id: "place-<geonameid>"``,
     with ``lon``, ``lat``, ``country``, ``population``), so that a reader can fly to a
     town no layer holds. Without a places store the features are still answered.
+    ``/api/search`` lists places; the page's own list (``/?q=``) does not until it
+    draws them (``places`` off by default keeps its callers' answers as they were).
 
     A blank or overlong ``q`` and a ``limit`` out of its bounds are a QueryError
     (400) that says the rule; a text that matches nothing is an empty list.
@@ -45,7 +47,7 @@ def search_answer(catalog: Catalog, args: Mapping[str, str]) -> list[dict]:
     else:
         raise QueryError("limit", limit, LIMIT_HINT)
     found = [m.to_json() for m in search_catalog(catalog, text)[:count]]
-    room = min(PLACES_LIMIT, count - len(found))
+    room = min(PLACES_LIMIT, count - len(found)) if places else 0
     if room > 0:
         try:
             found += [p.to_json() for p in search_places(catalog, text, room)]

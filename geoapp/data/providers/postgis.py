@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from geoapp.data import db
+from geoapp.data import db, places_db
 from geoapp.data import places as places_data
 from geoapp.data.providers.base import (
     BackendError,
@@ -330,7 +330,7 @@ class PostGISProvider(Provider):
         cached = self._places_version
         if cached is not None and now - cached[1] < self._ttl:
             return cached[0]
-        table = sql.Identifier(self.schema, places_data.META_TABLE)
+        table = sql.Identifier(self.schema, places_db.META_TABLE)
         statement = sql.SQL("SELECT value FROM {} WHERE key = 'sha256'").format(table)
         try:
             row = self._run(lambda conn: conn.execute(statement).fetchone())
@@ -355,7 +355,7 @@ class PostGISProvider(Provider):
         *,
         count: bool = False,
     ) -> PlacesPage:
-        table = sql.Identifier(self.schema, places_data.PLACES_TABLE)
+        table = sql.Identifier(self.schema, places_db.PLACES_TABLE)
         condition, params = "population >= %s", [min_population]
         if bbox is not None:  # points: && on the box is the exact test, boundary included
             condition += " AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
@@ -375,15 +375,15 @@ class PostGISProvider(Provider):
         return self._run(work)
 
     def place(self, geonameid: int) -> str | None:
-        table = sql.Identifier(self.schema, places_data.PLACES_TABLE)
+        table = sql.Identifier(self.schema, places_db.PLACES_TABLE)
         statement = sql.SQL("SELECT doc FROM {} WHERE geonameid = %s").format(table)
         self.places_version()
         row = self._run(lambda conn: conn.execute(statement, [geonameid]).fetchone())
         return None if row is None else row[0]
 
     def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:
-        names = sql.Identifier(self.schema, places_data.NAMES_TABLE)
-        table = sql.Identifier(self.schema, places_data.PLACES_TABLE)
+        names = sql.Identifier(self.schema, places_db.NAMES_TABLE)
+        table = sql.Identifier(self.schema, places_db.PLACES_TABLE)
         # As the files store: a prefix of one or two letters only matches whole names.
         # Folded names are ASCII in a "C" collated column: a prefix is a range of the index.
         high = folded + "~" if len(folded) >= 3 else folded + "\x01"
