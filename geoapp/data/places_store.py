@@ -155,6 +155,13 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _counted(rows: list, limit: int, offset: int) -> int | None:
+    """How many match, when a page that is not full tells (no second scan); else None."""
+    if 0 < len(rows) < limit or (not rows and offset == 0):
+        return offset + len(rows)
+    return None
+
+
 class PlacesStore:
     """Read the store: one connection per thread (and per process, after gunicorn's fork)."""
 
@@ -228,7 +235,9 @@ class PlacesStore:
         ).fetchall()
         matched = None
         if count:
-            (matched,) = conn.execute(f"SELECT count(*) {where}", params).fetchone()
+            matched = _counted(rows, limit, offset)
+            if matched is None:
+                (matched,) = conn.execute(f"SELECT count(*) {where}", params).fetchone()
         return matched, [r[0] for r in rows]
 
     def get(self, geonameid: int) -> str | None:

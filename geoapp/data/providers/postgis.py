@@ -367,8 +367,16 @@ class PostGISProvider(Provider):
         counted = sql.SQL("SELECT count(*) FROM {t} WHERE " + condition).format(t=table)
 
         def work(conn: psycopg.Connection) -> PlacesPage:
-            docs = [r[0] for r in conn.execute(page, [*params, limit, offset])]
-            matched = conn.execute(counted, params).fetchone()[0] if count else None
+            # Never a prepared statement: a generic plan made for small boxes (GiST) would
+            # serve the world at zoom 3 by scanning 180,000 rows; the population index is
+            # right there, and only a plan for the actual values knows it (200 ms -> 2 ms).
+            docs = [r[0] for r in conn.execute(page, [*params, limit, offset], prepare=False)]
+            matched = None
+            if count:  # a page that is not full tells how many match: no second scan
+                full = len(docs) == limit or (not docs and offset > 0)
+                matched = (
+                    conn.execute(counted, params).fetchone()[0] if full else offset + len(docs)
+                )
             return PlacesPage(matched, docs)
 
         self.places_version()  # a clear 503 when never loaded
