@@ -83,7 +83,8 @@ geodata: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[build]'
 	$(BIN)/python tools/build_geodata.py
 
-## Benchmarks (not tests): geoapp against its peers, medians and ratios; article ingest's
+## Benchmarks (not tests): geoapp against its peers, medians and ratios (the places layer on
+## both providers against pygeoapi: bench/places.py); article ingest's
 ## precision/recall and timing (bench/articles.py). Needs the bench extra,
 ## Debian chromium-driver, wrk and nginx; see bench/README.md.
 bench: $(STAMP)
@@ -93,6 +94,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
 	$(BIN)/python bench/providers_wrk.py --setup
+	$(BIN)/python bench/places.py --runs 3 --duration 5 --load-seconds 60
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
 	$(BIN)/python bench/cache_wrk.py --runs 3 --duration 5

@@ -102,6 +102,28 @@ def test_build_with_a_missing_source_is_one_line_and_exit_2(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1 and "--source" in done.stderr
 
 
+def test_db_load_of_the_same_source_does_nothing(pg_url):
+    from geoapp.data.places_db import load_postgis
+
+    facts, seconds = load_postgis(pg_url)  # the session's database has them already
+    assert seconds is None
+    assert facts["sha256"] == hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+
+
+def test_without_a_store_places_are_a_503_naming_the_command_and_the_rest_serves(tmp_path):
+    from geoapp import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "", "PLACES_DB": str(tmp_path / "none.sqlite3")}
+    )
+    client = app.test_client()
+    response = client.get("/api/places?bbox=53,38,55,40&zoom=5")
+    assert response.status_code == 503
+    assert "geoapp places build" in response.get_json()["description"]
+    assert client.get("/api/search?q=aktau").status_code == 200
+    assert client.get("/api/layers/ports").status_code == 200
+
+
 # -- the rule ------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from geoapp.data.catalog import Catalog
-from geoapp.data.places import ATTRIBUTION, CLASSES, LICENSE_URL, ZOOM_MAX, ZOOM_MIN, rule
+from geoapp.data.places import ATTRIBUTION, LICENSE_URL, ZOOM_MAX, ZOOM_MIN, rule
 from geoapp.data.query import BBOX_HINT, check_parameters, is_tracking, parse_bbox
 from geoapp.errors import QueryError
 
@@ -68,8 +68,3 @@ def places_answer(catalog: Catalog, args: Mapping[str, str]) -> PlacesAnswer:
     body = (head + ",".join(docs) + "]}").encode()
     key = repr((version, bbox, zoom)).encode()
     return PlacesAnswer(body, hashlib.blake2b(key, digest_size=16).hexdigest())
-
-
-def classes() -> list[dict[str, int]]:
-    """The population classes, largest first: what ``class`` in each feature means."""
-    return [{"class": c, "minPopulation": least} for c, least in CLASSES]
