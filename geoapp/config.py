@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     # A PostgreSQL URL: serve the layers from PostGIS (loaded by `geoapp db load`) instead
     # of DATA_DIR. Empty: the files.
     "DATABASE_URL": "",
+    # The places store of the files provider (geoapp places build); empty: $GEOAPP_PLACES_DB,
+    # else places.sqlite3 in the instance folder ($GEOAPP_INSTANCE, else Flask's).
+    "PLACES_DB": "",
     # Online tile layers are offered in the layer switcher only when this is on;
     # the page then still opens on the bundled basemap unless DEFAULT_TILES names one.
     "ONLINE_TILES": False,

@@ -36,6 +36,17 @@ PROVIDERS = ("files", "postgis")
 os.environ["GEOAPP_INSTANCE"] = tempfile.mkdtemp(prefix="geoapp-test-instance-")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def places_store() -> Path:
+    """The places store the files provider reads (``geoapp places build``), built once if
+    missing or stale: ``make test`` builds it first; pytest workers wait on its lock."""
+    from geoapp.data.places_store import build, default_path
+
+    path = default_path()
+    build(path)
+    return path
+
+
 @pytest.fixture(scope="session", params=PROVIDERS)
 def backend(request) -> dict[str, str]:
     """The settings that choose a provider, on the bundled data: files, or a PostGIS

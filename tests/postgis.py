@@ -140,12 +140,15 @@ def new_database(pg_server) -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def pg_url(pg_server) -> Iterator[str]:
-    """A database of this session with the bundled data loaded (read-only for tests)."""
+    """A database of this session with the bundled data and the places loaded (read-only
+    for tests): what ``geoapp db load`` loads."""
     from geoapp.data import db
+    from geoapp.data.places_db import load_postgis
 
     url, name = pg_server.create()
     try:
         db.load(url, DEFAULTS["DATA_DIR"])
+        load_postgis(url)
         yield url
     finally:
         pg_server.drop([name])

@@ -20,12 +20,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from geoapp.data import places as places_data
 from geoapp.data.catalog import Catalog
 from geoapp.data.providers import LayerInfo
 from geoapp.data.query import (
     Query,
     check_parameters,
     check_values,
+    parse_bbox,
+    parse_datetime,
     parse_query,
 )
 from geoapp.errors import NotFoundError, QueryError
@@ -49,6 +52,12 @@ FORMATS = ("json", "html")
 LIMIT_DEFAULT = 10
 LIMIT_MAX = 1000
 ITEM_PARAMETERS = ("f", "bbox", "limit", "offset", "datetime")
+
+#: The places collection (GeoNames cities500, not a layer of the data directory) and how
+#: many of its features a page may hold: GIS clients page through 234,908 of them.
+PLACES = "places"
+PLACES_LIMIT_MAX = 10_000
+PLACES_PARAMETERS = ("f", "bbox", "limit", "offset", "datetime")
 
 #: The most features ``offset`` may skip (what its 400 and the OpenAPI document say).
 OFFSET_MAX = 10**12
@@ -126,7 +135,10 @@ def collections(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) 
     """Every layer as a collection."""
     _only(args)
     doc = {
-        "collections": [_collection_doc(data, base, fmt) for data in catalog.layers().values()],
+        "collections": [
+            *(_collection_doc(data, base, fmt) for data in catalog.layers().values()),
+            _places_doc(base, fmt),
+        ],
         "links": _self_links(f"{base}/collections", fmt),
     }
     return _answer(doc, fmt)
@@ -137,6 +149,8 @@ def collection(
 ) -> Answer:
     """One collection: its extent, item type and links."""
     _only(args)
+    if collection_id == PLACES:
+        return _answer(_places_doc(base, fmt, own=True), fmt)
     doc = _collection_doc(_layer(catalog, collection_id), base, fmt, own=True)
     return _answer(doc, fmt)
 
@@ -149,6 +163,8 @@ def items(
     catalog: Catalog, base: str, collection_id: str, args: Mapping[str, str], fmt: str
 ) -> Answer:
     """A page of a collection's features, filtered by bbox, datetime and properties."""
+    if collection_id == PLACES:
+        return place_items(catalog, base, args, fmt)
     info = _layer(catalog, collection_id)
     query = parse_query(args, "ogc", layer=info.layer, options=ITEM_OPTIONS)
     for name, value in query.where:
@@ -199,6 +215,8 @@ def item(
     fmt: str,
 ) -> Answer:
     """One feature, by the ``id`` property it carries in the data."""
+    if collection_id == PLACES:
+        return place_item(catalog, base, feature_id, args, fmt)
     _layer(catalog, collection_id)
     _only(args)
     feature = catalog.get(feature_id)
@@ -221,7 +239,7 @@ def item(
 def _layer(catalog: Catalog, collection_id: str) -> LayerInfo:
     info = catalog.layers().get(collection_id)
     if info is None:
-        raise NotFoundError("collection", collection_id, list(catalog.layers()))
+        raise NotFoundError("collection", collection_id, [*catalog.layers(), PLACES])
     return info
 
 
@@ -264,6 +282,91 @@ def _collection_doc(data: LayerInfo, base: str, fmt: str, own: bool = False) -> 
         "extent": extent,
         "links": links,
     }
+
+
+def _places_doc(base: str, fmt: str, own: bool = False) -> dict:
+    """The places collection: the world, undated, credited to GeoNames (CC BY 4.0)."""
+    url = f"{base}/collections/{PLACES}"
+    title = "Places (GeoNames cities500)"
+    links = _self_links(url, fmt) if own else [link(url, "self", JSON, title)]
+    links += [
+        link(f"{url}/items?f=json", "items", GEOJSON, "Features as GeoJSON"),
+        link(f"{url}/items?f=html", "items", HTML, "Features as HTML"),
+        link(places_data.LICENSE_URL, "license", HTML, "CC BY 4.0"),
+    ]
+    return {
+        "id": PLACES,
+        "title": title,
+        "description": "Every populated place of 500 people or more (GeoNames cities500): "
+        "name, country (ISO 3166-1 alpha-2), population and population class (1 largest to "
+        "5), most populous first. " + places_data.ATTRIBUTION + ".",
+        "attribution": places_data.ATTRIBUTION,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}},
+        "links": links,
+    }
+
+
+def place_items(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) -> Answer:
+    """A page of places, most populous first, in ``bbox``; ``limit`` up to 10,000.
+
+    Places carry no time: ``datetime`` is accepted (clients send it) and checked, and
+    keeps them all, as the standard allows for a collection with no temporal extent.
+    """
+    check_parameters(args, PLACES_PARAMETERS)
+    bbox = parse_bbox(args["bbox"], allow_3d=True) if "bbox" in args else None
+    if "datetime" in args:
+        parse_datetime(args["datetime"])
+    limit = _integer(args, "limit", LIMIT_DEFAULT, 1, PLACES_LIMIT_MAX)
+    offset = _integer(args, "offset", 0, 0, OFFSET_MAX)
+    version = catalog.places_version()
+    page = catalog.places(bbox, 0, limit, offset, count=True)
+    matched, returned = page.matched or 0, len(page.docs)
+    url = f"{base}/collections/{PLACES}/items"
+    kept = [(k, args[k]) for k in args if k not in ("f", "offset")]
+    extra = "".join(f"&{k}={_quote(v)}" for k, v in kept)
+    links = _self_links(f"{url}?offset={offset}{extra}", fmt, GEOJSON)
+    here = "json" if fmt == "json" else "html"
+    if offset + returned < matched:
+        links.append(link(f"{url}?offset={offset + limit}{extra}&f={here}", "next", _type(fmt)))
+    if offset > 0:
+        previous = max(0, offset - limit)
+        links.append(link(f"{url}?offset={previous}{extra}&f={here}", "prev", _type(fmt)))
+    links.append(link(f"{base}/collections/{PLACES}", "collection", JSON))
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": returned,
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "attribution": places_data.ATTRIBUTION,
+        "links": links,
+    }
+    if fmt == "html":
+        head["features"] = [json.loads(d) for d in page.docs]
+        head["title"] = "Places (GeoNames cities500)"
+        return {"Content-Type": HTML}, 200, render_html(head)
+    etag = _etag(catalog, base, PLACES, [version, *sorted(args.items())])
+    body = dumps(head)[:-1] + b',"features":[' + ",".join(page.docs).encode() + b"]}"
+    return {"Content-Type": GEOJSON, "ETag": f'W/"{etag}"'}, 200, body
+
+
+def place_item(
+    catalog: Catalog, base: str, feature_id: str, args: Mapping[str, str], fmt: str
+) -> Answer:
+    """One place by its GeoNames id."""
+    _only(args)
+    known = re.fullmatch(r"[0-9]{1,10}", feature_id) and int(feature_id) < 2**31
+    doc = catalog.place(int(feature_id)) if known else None
+    if doc is None:
+        raise NotFoundError(f"feature in {PLACES}", feature_id, "a GeoNames id of a place")
+    url = f"{base}/collections/{PLACES}"
+    feature = json.loads(doc)
+    feature["links"] = [
+        *_self_links(f"{url}/items/{_quote(feature_id)}", fmt, GEOJSON),
+        link(url, "collection", JSON),
+    ]
+    return _answer(feature, fmt, GEOJSON)
 
 
 def _ogc_feature(feature: dict) -> dict:

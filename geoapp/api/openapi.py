@@ -19,6 +19,8 @@ from geoapp.api.ogc import (
     LIMIT_MAX,
     OFFSET_MAX,
     OPENAPI,
+    PLACES,
+    PLACES_LIMIT_MAX,
     Answer,
     _only,
     dumps,
@@ -196,6 +198,26 @@ def _document(catalog: Catalog, base: str) -> dict:
             _ok("A feature", GEOJSON, HTML),
             [{"$ref": "#/components/parameters/featureId"}],
         )
+    url = f"/collections/{PLACES}"
+    paths[url] = _get("The places collection", "describe_places", _ok("Places", JSON, HTML))
+    paths[f"{url}/items"] = _get(
+        "Places (GeoNames cities500), most populous first",
+        "get_places_items",
+        _ok("A page of places", GEOJSON, HTML),
+        [
+            {"$ref": "#/components/parameters/bbox"},
+            {**PARAMETERS["limit"], "schema": {**PARAMETERS["limit"]["schema"],
+                                               "maximum": PLACES_LIMIT_MAX}},
+            {"$ref": "#/components/parameters/offset"},
+            {"$ref": "#/components/parameters/datetime"},
+        ],
+    )  # fmt: skip
+    paths[f"{url}/items/{{featureId}}"] = _get(
+        "One place, by GeoNames id",
+        "get_places_item",
+        _ok("A place", GEOJSON, HTML),
+        [{"$ref": "#/components/parameters/featureId"}],
+    )
     return {
         "openapi": "3.0.3",
         "info": {

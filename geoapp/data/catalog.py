@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from geoapp.cache import BuildOnceCache
-from geoapp.data.providers import LayerInfo, Provider, Result
+from geoapp.data.providers import LayerInfo, PlacesPage, Provider, Result
 from geoapp.data.providers.files import encode
 from geoapp.data.query import Query, source_vocabulary
 from geoapp.data.schema import ID_RE
@@ -128,6 +128,32 @@ class Catalog:
                 features[i] = _with_mentions(feature, by_feature)
                 encoded[i] = encode(features[i])
         return replace(result, features=features, encoded=encoded)
+
+    # -- places (GeoNames cities500), versioned apart from the layers ----------------------
+
+    def places_version(self) -> str:
+        """The places' version (their source's checksum): part of every places ETag."""
+        return self.provider.places_version()
+
+    def places(
+        self,
+        bbox: tuple[float, float, float, float] | None,
+        min_population: int,
+        limit: int,
+        offset: int = 0,
+        *,
+        count: bool = False,
+    ) -> PlacesPage:
+        """Places in ``bbox`` with at least ``min_population`` people, most populous first."""
+        return self.provider.places(bbox, min_population, limit, offset, count=count)
+
+    def place(self, geonameid: int) -> str | None:
+        """One place's GeoJSON feature by GeoNames id; None when there is none."""
+        return self.provider.place(geonameid)
+
+    def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:
+        """Places a folded text names (exact names first, then the most populous)."""
+        return self.provider.search_places(folded, limit)
 
     # -- derived values, per data version --------------------------------------------------
 

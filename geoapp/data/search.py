@@ -18,8 +18,8 @@ pass over the features.
 
 from __future__ import annotations
 
+import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,36 +27,20 @@ from functools import lru_cache
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import MAX_TEXT, Query
 from geoapp.data.schema import LAYERS
+from geoapp.data.text import normalise
 
 #: Longest search text, in characters (the page's ``q``), and the most results one answer lists.
 MAX_QUERY = MAX_TEXT
 MAX_LIMIT = 100
+#: Places one search lists at most, after the features.
+PLACES_LIMIT = 10
 
 #: Fields searched, best first (a near miss ranks after every exact field).
 FIELDS = ("name", "aliases", "place", "table_row")
 TYPO, SUMMARY = len(FIELDS), len(FIELDS) + 1
 
-#: Letters that NFKD does not take apart: the Turkish dotless i, and a few others.
-_LETTERS = str.maketrans({"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ə": "e", "æ": "ae", "œ": "oe"})
-_APOSTROPHES = re.compile(r"['’ʼ`]")
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
 #: Characters either side of a summary match that its snippet keeps.
 SNIPPET_CONTEXT = 40
-
-
-def normalise(text: str) -> str:
-    """Fold ``text`` for comparison: no accents, no case, words separated by one space.
-
-    Examples
-    --------
-    >>> normalise("Türkmenbaşy")
-    'turkmenbasy'
-    >>> normalise("Bandar-e Anzali")
-    'bandar e anzali'
-    """
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    bare = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(_NOT_WORD.split(_APOSTROPHES.sub("", bare))).strip()
 
 
 def typos_allowed(word: str) -> int:
@@ -127,7 +111,8 @@ class Match:
     rank: tuple
 
     def to_json(self) -> dict:
-        doc = {"id": self.id, "name": self.name, "layer": self.layer, "field": self.field}
+        doc = {"kind": "feature", "id": self.id, "name": self.name, "layer": self.layer}
+        doc["field"] = self.field
         doc["match"] = self.how
         if self.snippet is not None:
             doc["snippet"] = self.snippet
@@ -259,3 +244,42 @@ def search_catalog(catalog: Catalog, text: str) -> list[Match]:
 
 def _thematic(catalog: Catalog) -> list[dict]:
     return [f for features in catalog.query(Query()).values() for f in features]
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A GeoNames place that matched: listed after every feature, to fly to."""
+
+    geonameid: int
+    name: str
+    country: str
+    population: int
+    lon: float
+    lat: float
+    how: str
+
+    def to_json(self) -> dict:
+        return {
+            "kind": "place", "id": f"place-{self.geonameid}", "name": self.name,
+            "layer": "places", "field": "name", "match": self.how, "lon": self.lon,
+            "lat": self.lat, "country": self.country, "population": self.population,
+        }  # fmt: skip
+
+
+def search_places(catalog: Catalog, text: str, limit: int = PLACES_LIMIT) -> list[PlaceMatch]:
+    """The places a text names or starts (three letters or more), best first: a whole
+    name before a start, then the most populous. Accent- and case-insensitive as
+    features are (:func:`normalise`); no typos: 234,908 places would drown the features.
+    """
+    folded = normalise(text)
+    if not folded or limit <= 0:
+        return []
+    out = []
+    for doc, exact in catalog.search_places(folded, limit):
+        feature = json.loads(doc)
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        how = "exact" if exact else "prefix"
+        out.append(PlaceMatch(props["id"], props["name"], props["country"],
+                              props["population"], lon, lat, how))  # fmt: skip
+    return out

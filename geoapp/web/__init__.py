@@ -14,10 +14,23 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprints, the error handlers and the headers of every answer."""
-    from geoapp.web import api, articles, assets, errors, export, http, map, ogc, reader, security
+    from geoapp.web import (
+        api,
+        articles,
+        assets,
+        errors,
+        export,
+        http,
+        map,
+        ogc,
+        places,
+        reader,
+        security,
+    )
 
     security.init_app(app)
     errors.init_app(app)
     app.before_request(http.reject_repeated_parameters)
-    for blueprint in (map.bp, assets.bp, api.bp, articles.bp, reader.bp, export.bp, ogc.bp):
+    blueprints = (map.bp, assets.bp, api.bp, places.bp, articles.bp, reader.bp, export.bp, ogc.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

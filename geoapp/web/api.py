@@ -46,6 +46,7 @@ def view():
 
 @bp.get("/search")
 def search():
-    """The features whose names (or aliases, place, table row, summary) match ``q``."""
-    doc = search_answer(catalog(), request.args)
+    """The features whose names (or aliases, place, table row, summary) match ``q``, then
+    the GeoNames places whose names do."""
+    doc = search_answer(catalog(), request.args, places=True)
     return send_body(dumps(doc), "application/json", cors=True)

@@ -16,7 +16,7 @@ def features(live_server) -> Features:
 
 
 def test_owslib_lists_every_collection(features):
-    assert features.feature_collections() == list(LAYERS)
+    assert features.feature_collections() == [*LAYERS, "places"]
     assert set(features.conformance()["conformsTo"]) == set(CONFORMANCE)
 
 

@@ -11,12 +11,20 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from geoapp.data.providers.base import BackendError, LayerInfo, Provider, ProviderError, Result
+from geoapp.data.providers.base import (
+    BackendError,
+    LayerInfo,
+    PlacesPage,
+    Provider,
+    ProviderError,
+    Result,
+)
 
 __all__ = [
     "PROVIDERS",
     "BackendError",
     "LayerInfo",
+    "PlacesPage",
     "Provider",
     "ProviderError",
     "Result",
@@ -41,7 +49,8 @@ def open_provider(config: Mapping[str, Any]) -> Provider:
 
     ``DATABASE_URL`` set: PostGIS, after checking that the database answers and was
     loaded (its tables and meta present). Otherwise the files of ``DATA_DIR``,
-    validated.
+    validated, with the places store at ``PLACES_DB`` (empty: the default of
+    :func:`geoapp.data.places_store.default_path`; checked when first asked).
 
     Raises
     ------
@@ -61,4 +70,4 @@ def open_provider(config: Mapping[str, Any]) -> Provider:
                 "pip install 'geoapp[postgis]'"
             ) from None
         return postgis(url)
-    return provider_class("files")(config["DATA_DIR"])
+    return provider_class("files")(config["DATA_DIR"], places_db=config.get("PLACES_DB") or None)

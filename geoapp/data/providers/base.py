@@ -53,6 +53,17 @@ class Result:
     encoded: Sequence[bytes]
 
 
+@dataclass(frozen=True)
+class PlacesPage:
+    """Places in a box, most populous first: each one's GeoJSON feature as stored.
+
+    ``matched`` is how many pass in all (None unless asked: a count costs a second scan).
+    """
+
+    matched: int | None
+    docs: Sequence[str]
+
+
 class Provider(ABC):
     """One data backend."""
 
@@ -84,6 +95,35 @@ class Provider(ABC):
     @abstractmethod
     def get(self, feature_id: str) -> dict[str, Any] | None:
         """One feature by id, from any layer; None when there is none."""
+
+    # -- places (GeoNames cities500): built apart from the layers, versioned apart ---------
+
+    @abstractmethod
+    def places_version(self) -> str:
+        """A token that changes when the places do (the source's checksum); ProviderError
+        when they were never built or loaded."""
+
+    @abstractmethod
+    def places(
+        self,
+        bbox: BBox | None,
+        min_population: int,
+        limit: int,
+        offset: int = 0,
+        *,
+        count: bool = False,
+    ) -> PlacesPage:
+        """Places in ``bbox`` with at least ``min_population`` people, most populous first
+        (then by GeoNames id: a stable order for paging)."""
+
+    @abstractmethod
+    def place(self, geonameid: int) -> str | None:
+        """One place's GeoJSON feature by GeoNames id; None when there is none."""
+
+    @abstractmethod
+    def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:
+        """Places a folded text names or starts: (feature JSON, whether a name is exact),
+        exact names first, then the most populous."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (a pool); the files provider holds none."""

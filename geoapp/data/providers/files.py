@@ -20,7 +20,8 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from geoapp.data.providers.base import LayerInfo, Provider, Result
+from geoapp.data.places_store import PlacesStore, default_path
+from geoapp.data.providers.base import LayerInfo, PlacesPage, Provider, Result
 from geoapp.data.query import Query
 from geoapp.data.schema import LAYERS, SECTORS, Layer, time_span
 from geoapp.data.validate import (
@@ -55,8 +56,11 @@ class FilesProvider(Provider):
 
     name = "files"
 
-    def __init__(self, data_dir: Path | str):
+    def __init__(self, data_dir: Path | str, *, places_db: Path | str | None = None):
         self.data_dir = Path(data_dir)
+        # Places come from their own store (geoapp places build), opened on first use: a
+        # missing store makes places answers 503 naming the command, never the app refuse.
+        self.places_store = PlacesStore(default_path(places_db))
         problems = validate_dir(self.data_dir)
         if problems:
             raise DataError(problems)
@@ -157,6 +161,27 @@ class FilesProvider(Provider):
             return None
         layer, index = where
         return self._layers[layer].features[index]
+
+    def places_version(self) -> str:
+        return self.places_store.version()
+
+    def places(
+        self,
+        bbox: tuple[float, float, float, float] | None,
+        min_population: int,
+        limit: int,
+        offset: int = 0,
+        *,
+        count: bool = False,
+    ) -> PlacesPage:
+        matched, docs = self.places_store.places(bbox, min_population, limit, offset, count=count)
+        return PlacesPage(matched, docs)
+
+    def place(self, geonameid: int) -> str | None:
+        return self.places_store.get(geonameid)
+
+    def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:
+        return self.places_store.search(folded, limit)
 
 
 def _filters(query: Query) -> bool:
