@@ -396,6 +396,7 @@ def render_page(
     reader: Mapping | None = None,
     articles_url: str | None = None,
     passage_search_url: str | None = None,
+    places_url: str | None = None,
 ) -> str:
     """Render ``map.html`` for a query: served (``layer_url`` set) or standalone (None).
 
@@ -412,7 +413,8 @@ def render_page(
     popup; ``feature_url`` is the link to one feature that each popup offers (the
     feature's id is appended). ``reader`` is an article to show beside the map
     (:func:`reading.reading`'s document; ``articles_url`` lists every article);
-    ``passage_search_url`` is where the search box finds words in their passages.
+    ``passage_search_url`` is where the search box finds words in their passages;
+    ``places_url`` where the map asks for the towns of its view (none: no towns layer).
     """
     standalone = layer_url is None
     if focus is not None:
@@ -471,6 +473,7 @@ def render_page(
             # Mentions in popups link to the reader: its address, and the articles' titles.
             "articlesUrl": articles_url,
             "passageSearchUrl": passage_search_url,
+            "placesUrl": places_url,
             "articles": dict(catalog.mentions.titles()) if catalog.mentions is not None else {},
             "reading": reader is not None,
             # The link's filters that have no toggle on the page (status, country, time,

@@ -26,6 +26,7 @@ from shapely.ops import polylabel
 from geoapp import styles
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import MAX_ZOOM, MIN_ZOOM, Query
+from geoapp.errors import ProviderError
 from geoapp.maps.stacks import stacks_of
 
 #: Web Mercator's tile size: a zoom's world is 256 × 2**zoom pixels wide.
@@ -102,6 +103,33 @@ def place_labels(build_info: Mapping, shown_ids: Iterable[str]) -> list[dict]:
         labels.append({"text": place["name"], "lon": place["lon"], "lat": place["lat"],
                        "minZoom": zoom, "geonameid": place["geonameid"], "namedBy": by})  # fmt: skip
     return labels
+
+
+def town_labels(catalog: Catalog, bbox: tuple[float, float, float, float], zoom: int) -> list[dict]:
+    """Towns of the places layer in ``bbox`` as the web map shows them at ``zoom`` (the
+    one rule, :func:`geoapp.data.places.rule`), most populous first, for the printed map:
+    ``{text, lon, lat, geonameid, class}``. None when no places store is built."""
+    from geoapp.data.places import rule
+
+    shown = rule(zoom)
+    try:
+        page = catalog.places(bbox, shown.min_population, shown.limit)
+    except ProviderError:  # no store built: the map is drawn without towns
+        return []
+    out = []
+    for doc in page.docs:
+        feature = json.loads(doc)
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        out.append({"text": props["name"], "lon": lon, "lat": lat, "geonameid": props["id"],
+                    "class": props.get("class")})  # fmt: skip
+    return out
+
+
+def web_zoom(bbox: tuple[float, float, float, float], width_px: float) -> int:
+    """The web zoom whose scale is nearest a map ``width_px`` wide showing ``bbox``."""
+    degrees = max(1e-6, bbox[2] - bbox[0])
+    return max(0, round(math.log2(360.0 * width_px / (TILE_PX * degrees))))
 
 
 def country_labels(catalog: Catalog, bbox: tuple[float, float, float, float] | None) -> list[dict]:

@@ -49,6 +49,7 @@ def page_urls() -> dict:
         "feature_url": url_for("map.index") + "?feature=",
         "articles_url": url_for("reader.articles"),
         "passage_search_url": url_for("articles_api.search"),
+        "places_url": url_for("places.places"),
     }
 
 

@@ -33,7 +33,7 @@ from geoapp import styles
 from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import Query
-from geoapp.maps.names import place_labels
+from geoapp.maps.names import place_labels, town_labels, web_zoom
 from geoapp.maps.printed import png
 from geoapp.maps.printed.attribution import attribution
 from geoapp.maps.printed.decorations import draw_north_arrow, draw_scale_bar
@@ -139,7 +139,13 @@ def draw_map(
     scale_box = draw_scale_bar(ax, proj, info, scale_side, scale)
     north_box = draw_north_arrow(ax, proj, info, north_side, scale)
     obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
+    # The towns the summaries name first, then the places layer's as the web map shows
+    # them at this scale (most populous first), as on screen.
     towns = place_labels(catalog.build_info, (props["id"] for props, _ in shown))
+    named = {t["geonameid"] for t in towns}
+    # A zoom out from the screen's scale: on paper the towns are context, not the subject.
+    zoom = web_zoom(info.frame_bbox, page.width * page.dpi * 0.97 / page.type_scale) - 1
+    towns += [t for t in town_labels(catalog, info.frame_bbox, zoom) if t["geonameid"] not in named]
     draw_labels(ax, proj, shown, info, obstacles, scale, towns)
     _draw_frame(fig, ax)
 

@@ -29,7 +29,7 @@ LABEL_COLOUR = "#1a1a1a"
 LEADER_COLOUR = "#444444"
 #: A named town's dot (radius, points) and its colour, as on the web map.
 TOWN_DOT = 2.0
-TOWN_COLOUR = "#333333"
+TOWN_COLOUR = "#4a4a4a"
 
 #: Matplotlib's alignment of a label that grows away from its symbol (styles.LABEL_DIRECTIONS),
 #: so that a leader line ends at its edge.
@@ -116,7 +116,7 @@ def _town_labels(ax, proj: Projected, towns, info: MapInfo, frame, taken, render
         if not _free(dot, frame, taken):
             continue
         label = ax.annotate(printable(town["text"]), xy, xytext=(0, 0), textcoords="offset points",
-                            fontsize=LABEL_SIZE * 0.95 * type_scale, zorder=8.5,
+                            fontsize=LABEL_SIZE * 0.85 * type_scale, zorder=8.5,
                             color=TOWN_COLOUR, parse_math=False, annotation_clip=False)  # fmt: skip
         taken.append(dot)
         placed = _place(label, dot_pt, type_scale, renderer, frame, taken, rings=1)
