@@ -205,8 +205,46 @@ def test_the_towns_a_shown_features_summary_names_are_on_the_map(watched_page, l
     names = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6")
     towns = {n["text"] for n in names if "map-name-place" in n["kind"]}
     assert {"Kandahar", "Quetta", "Multan"} <= towns
-    assert page.locator(".map-dot").count() == len(
-        [n for n in names if "map-name-place" in n["kind"]]
-    )
+    named = [n for n in names if "map-name-place" in n["kind"]]
+    assert page.locator(".leaflet-names-pane .map-dot").count() == len(named)
+    # Without TAPI they are no longer named for it (the towns layer may still show them,
+    # as towns, by population).
     hidden = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6&layers=ports,naval_bases")
-    assert not {"Kandahar", "Quetta", "Multan"} & {n["text"] for n in hidden}
+    assert not {"Kandahar", "Quetta", "Multan"} & {
+        n["text"] for n in hidden if "map-name-place" in n["kind"]
+    }
+
+
+def test_the_towns_layer_names_the_big_towns_of_the_view_and_none_collide(
+    watched_page, live_server
+):
+    page, _ = watched_page
+    # Around Tehran at zoom 7: the places rule shows towns of 50,000 people or more.
+    open_map(page, f"{live_server}/?lat=35.7&lon=51.4&zoom=7")
+    page.wait_for_function("document.querySelectorAll('.map-name-town').length > 0")
+    names = page.evaluate(NAMES)
+    towns = {n["text"] for n in names if "map-name-town" in n["kind"]}
+    assert "Tehran" in towns and "Qom" in towns
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not overlap(a, b), f"{a['text']!r} overlaps {b['text']!r}"
+    dots = page.locator(".leaflet-places-pane .map-dot").count()
+    assert dots == len([n for n in names if "map-name-town" in n["kind"]])
+    # A town's dot lies under the thematic layers: a feature's symbol stays on top.
+    z = page.evaluate(
+        "[getComputedStyle(geoapp.map.getPane('places')).zIndex,"
+        " getComputedStyle(geoapp.map.getPane('overlayPane')).zIndex]"
+    )
+    assert int(z[0]) < int(z[1])
+
+
+def test_search_finds_a_town_and_flies_to_it(watched_page, live_server):
+    page, _ = watched_page
+    open_map(page, live_server + "/")
+    page.fill("#search-input", "Nebit-Dag")  # Balkanabat's former name, in GeoNames
+    page.press("#search-input", "Enter")
+    popup = page.locator(".place-popup .popup-name")
+    popup.wait_for(timeout=10_000)
+    assert popup.inner_text() == "Balkanabat"
+    centre = page.evaluate("geoapp.map.getCenter()")
+    assert abs(centre["lat"] - 39.51) < 0.2 and abs(centre["lng"] - 54.37) < 0.2
