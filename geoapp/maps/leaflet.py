@@ -252,6 +252,26 @@ class _Call(folium.MacroElement):
         self.function = function
 
 
+class _FitBounds(folium.MacroElement):
+    """``map.fitBounds`` without its animation (folium's animates): the page's script
+    starts on the view it will stay on, so its first questions are about that view."""
+
+    _template = jinja2.Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {{ this.fit|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list[list[float]], max_zoom: int | None):
+        super().__init__()
+        self._name = "FitBounds"
+        fit: dict = {"padding": [10, 10], "animate": False}
+        if max_zoom is not None:
+            fit["maxZoom"] = max_zoom
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+        self.fit = fit
+
+
 def _tile_layers(m: folium.Map, default_tiles: str) -> None:
     """Offer the online tile layers in a layer switcher; only ``default_tiles`` starts on."""
     if default_tiles and default_tiles not in styles.TILE_PROVIDERS:
@@ -318,7 +338,7 @@ def build_map(
     elif default_tiles:
         log.warning("DEFAULT_TILES=%r ignored: ONLINE_TILES is off", default_tiles)
     if query.centre is None and query.zoom is None:
-        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10), max_zoom=max_fit_zoom)
+        m.add_child(_FitBounds([[miny, minx], [maxy, maxx]], max_fit_zoom))
     # Last: the page's script draws the layers and starts its controls.
     m.add_child(_Call("start"))
     _stable_names(m)

@@ -35,6 +35,12 @@
     return params.toString().replaceAll("%2C", ",");
   };
 
+  function withoutBox(query) {
+    const params = new URLSearchParams(query);
+    params.delete("bbox");
+    return params.toString();
+  }
+
   function join(...queries) {
     return queries.filter((q) => q).join("&");
   }
@@ -82,7 +88,12 @@
   /** Ask the server what the toggles show, then draw it and update the URL. */
   geoapp.apply = function () {
     const query = geoapp.stateQuery();
-    const answered = geoapp.viewAnswer(query).then((answer) => {
+    // The first answer was asked for while the layers loaded (geoapp.start): use it if the
+    // filters are the same. Its legend may count a box the map has since left: the move's
+    // end asks again for the box on screen.
+    const early = geoapp.earlyView && withoutBox(geoapp.earlyView.query) === withoutBox(query) ? geoapp.earlyView.answer : null;
+    geoapp.earlyView = null;
+    const answered = (early || geoapp.viewAnswer(query)).then((answer) => {
       // A later change may have been answered first: only the latest state is drawn. An
       // answer that is the latest asked is drawn even if the map has moved on since (a
       // drag in progress): the move's end asks again.
@@ -186,7 +197,10 @@
     // Keyboard, screen readers, the phone's drawer (geoapp-access.js).
     if (geoapp.initAccess) geoapp.initAccess(map);
     if (geoapp.initNames) geoapp.initNames(map);
+    // The view's towns are asked for at once, beside the layers: names are placed when
+    // both have come (geoapp-names.js draws with whatever has arrived).
     if (geoapp.initPlaces) geoapp.initPlaces(map);
+    if (geoapp.refreshPlaces) geoapp.refreshPlaces();
     if (geoapp.initPick) geoapp.initPick(map);
     // The address bar names the feature whose popup is open, so that it can be shared.
     map.on("popupopen", (event) => {
@@ -210,6 +224,12 @@
       control.addEventListener("input", () => geoapp.syncUrl(map));
     }
     const status = document.getElementById("search-status");
+    // Ask what shows at once, beside the layers, rather than after them.
+    if (!s.standalone) {
+      const query = geoapp.stateQuery();
+      geoapp.earlyView = { query, answer: geoapp.viewAnswer(query) };
+      geoapp.earlyView.answer.catch(() => {}); // a failure is reported by the apply that uses it
+    }
     geoapp.ready = geoapp
       .load(map)
       .then(() => geoapp.apply())
@@ -218,7 +238,6 @@
           geoapp.initSearch();
           if (geoapp.initList) geoapp.initList();
           if (geoapp.initReader) geoapp.initReader();
-          if (geoapp.refreshPlaces) geoapp.refreshPlaces();
           document.body.dataset.ready = "true";
         },
         (error) => {
