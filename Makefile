@@ -95,6 +95,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_wrk.py --collection ports --runs 5 --duration 10
 	$(BIN)/python bench/providers_wrk.py --setup
 	$(BIN)/python bench/places.py --runs 3 --duration 5 --load-seconds 60
+	$(BIN)/python bench/first_view.py --runs 5
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/slow_clients.py
 	$(BIN)/python bench/cache_wrk.py --runs 3 --duration 5
