@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -25,6 +24,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wrk import run as wrk_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_VENV = ROOT / "bench" / ".venv-pygeoapi"
@@ -136,19 +138,8 @@ def ids_at(url: str) -> list[str]:
 
 def wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
     """One wrk run: requests per second and p50/p99 latency in milliseconds."""
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
-    cmd.append(f"--timeout={args.timeout}s")
-    out = subprocess.run([*cmd, "--latency", url], capture_output=True, text=True, check=True)
-    text = out.stdout
-    if "Non-2xx" in text or "Socket errors" in text:
-        raise SystemExit(f"errors while benchmarking {url}:\n{text}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    return {"rps": rps, "p50": _latency(text, "50%"), "p99": _latency(text, "99%")}
-
-
-def _latency(text: str, percent: str) -> float:
-    value, unit = re.search(rf"^\s+{percent}\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return wrk_run(url, duration=args.duration, connections=args.connections,
+                   threads=args.threads, timeout=args.timeout)  # fmt: skip
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_wrk  # noqa: E402  (bench/ is not a package: its siblings, for the shared setup)
 import providers_wrk  # noqa: E402
+from wrk import run as wrk_run  # noqa: E402
 
 ROOT = api_wrk.ROOT
 PEER_VENV = api_wrk.PEER_VENV
@@ -99,20 +100,7 @@ def fetch(url: str) -> tuple[dict, int]:
 
 
 def wrk(url: str, duration: int, connections: int, timeout: int = 60) -> dict:
-    text = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}s",
-         "--latency", url],
-        capture_output=True, text=True, check=True, timeout=duration + timeout + 30,
-    ).stdout  # fmt: skip
-    if "Non-2xx" in text:
-        raise SystemExit(f"errors while benchmarking {url}:\n{text}")
-    import re
-
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "p50": api_wrk._latency(text, "50%"),
-        "p99": api_wrk._latency(text, "99%"),
-    }
+    return wrk_run(url, duration=duration, connections=connections, threads=2, timeout=timeout)
 
 
 def rss_mb(pid: int) -> float:

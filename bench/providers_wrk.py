@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_wrk  # noqa: E402  (bench/ is not a package: its sibling, for the shared setup)
+from wrk import run as wrk_run  # noqa: E402
 
 ROOT = api_wrk.ROOT
 PEER_VENV = api_wrk.PEER_VENV
@@ -256,22 +257,8 @@ def check_same(urls: dict[str, str], collection: str) -> str:
 
 def wrk(url: str, args: argparse.Namespace) -> dict:
     """One wrk run: req/s, p50/p99 in ms, and errors (non-2xx, socket errors) if any."""
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-           f"--timeout={args.timeout}s", "--latency", url]  # fmt: skip
-    text = subprocess.run(
-        cmd, capture_output=True, text=True, check=True, timeout=args.duration + 60
-    ).stdout
-    errors = []
-    if found := re.search(r"Non-2xx or 3xx responses: (\d+)", text):
-        errors.append(f"{found.group(1)} non-2xx")
-    if found := re.search(r"Socket errors: (.*)", text):
-        errors.append(f"socket errors: {found.group(1)}")
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "p50": api_wrk._latency(text, "50%"),
-        "p99": api_wrk._latency(text, "99%"),
-        "errors": "; ".join(errors),
-    }
+    return wrk_run(url, duration=args.duration, connections=args.connections,
+                   threads=args.threads, timeout=args.timeout, strict=False)  # fmt: skip
 
 
 def main() -> None:
