@@ -104,7 +104,7 @@
       for (const el of reader.querySelectorAll(".passage.current")) el.classList.remove("current");
       const el = document.getElementById(step.id);
       el.classList.add("current");
-      el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      el.scrollIntoView({ block: "start", behavior: "smooth" });
       where.textContent = `${current + 1} of ${steps.length}: ${el.dataset.label}`;
       history.replaceState(null, "", `${location.pathname}${location.search}#${encodeURIComponent(step.id)}`);
       if (fly) flyTo(map, step, places);
