@@ -3,6 +3,7 @@ folder per test (``GEOAPP_INSTANCE`` = ``tmp_path``), the source articles if pre
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 from pathlib import Path
@@ -39,14 +40,25 @@ def file_catalog():
     return load_catalog(dict(DEFAULTS))
 
 
+#: The GeoNames table the tests share (derived data, like the places store): loaded once
+#: for every worker and run while the package's version stays the same.
+SHARED_GAZETTEER = ROOT / "instance" / "test-gazetteer.sqlite3"
+
+
 @pytest.fixture(scope="session")
-def gazetteer_db(tmp_path_factory) -> Path:
-    """The GeoNames table, loaded once for the session (the first-run cost, paid once)."""
-    path = tmp_path_factory.mktemp("gazetteer") / GAZETTEER_FILE
-    conn = sqlite3.connect(path)
-    gazetteer.load(conn)
-    conn.close()
-    return path
+def gazetteer_db() -> Path:
+    """The GeoNames table, loaded once (the first-run cost, paid once; workers wait on a
+    lock, and a table of this package version is reused)."""
+    SHARED_GAZETTEER.parent.mkdir(parents=True, exist_ok=True)
+    with open(SHARED_GAZETTEER.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            conn = sqlite3.connect(SHARED_GAZETTEER)
+            gazetteer.ensure(conn)
+            conn.close()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return SHARED_GAZETTEER
 
 
 @pytest.fixture
