@@ -1,4 +1,4 @@
-"""Take the README's screenshot: the map in headless Chromium, with a popup open.
+"""Take the README's screenshot: the map in headless Chromium, with a chooser open.
 
 Usage: .venv/bin/python tools/screenshot.py [OUT]   (default docs/screenshot.png)
 """
@@ -28,9 +28,19 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url + "/")
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-        # The port's expansion project sits on it (issue 11): open the port by its id.
-        page.evaluate("geoapp.reveal(geoapp.byId.get('port-aktau'))")
-        page.wait_for_selector(".leaflet-popup", timeout=10_000)
+        # The opening view with its names and towns, and the chooser a click opens where
+        # several features share a spot (Aktau: two ports and a naval base).
+        page.wait_for_function("() => document.querySelectorAll('.map-name-town').length > 0")
+        spot = page.evaluate(
+            """() => {
+              const p = geoapp.map.latLngToContainerPoint(
+                geoapp.byId.get('port-aktau').target.getLatLng());
+              const r = geoapp.map.getContainer().getBoundingClientRect();
+              return {x: p.x + r.left, y: p.y + r.top};
+            }"""
+        )
+        page.mouse.click(spot["x"], spot["y"])
+        page.wait_for_selector(".pick-popup", timeout=10_000)
         page.wait_for_timeout(800)  # let the popup's pan settle
         page.screenshot(path=str(out))
         browser.close()
