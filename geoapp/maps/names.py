@@ -25,6 +25,7 @@ from shapely.ops import polylabel
 
 from geoapp import styles
 from geoapp.data.catalog import Catalog
+from geoapp.data.places import place_class
 from geoapp.data.query import MAX_ZOOM, MIN_ZOOM, Query
 from geoapp.errors import ProviderError
 from geoapp.maps.stacks import stacks_of
@@ -89,7 +90,8 @@ PLACE_MIN_ZOOMS = ((1_000_000, 4), (100_000, 5), (0, 6))
 
 def place_labels(build_info: Mapping, shown_ids: Iterable[str]) -> list[dict]:
     """The towns the shown features' summaries name (``build.json``'s ``named_places``),
-    most populous first: ``{text, lon, lat, minZoom, geonameid, namedBy}``.
+    most populous first: ``{text, lon, lat, minZoom, geonameid, namedBy, class}`` (the
+    population class the towns layer draws by).
 
     A town named only by features the filters hide is not shown.
     """
@@ -101,7 +103,8 @@ def place_labels(build_info: Mapping, shown_ids: Iterable[str]) -> list[dict]:
             continue
         zoom = next(z for floor, z in PLACE_MIN_ZOOMS if place["population"] >= floor)
         labels.append({"text": place["name"], "lon": place["lon"], "lat": place["lat"],
-                       "minZoom": zoom, "geonameid": place["geonameid"], "namedBy": by})  # fmt: skip
+                       "minZoom": zoom, "geonameid": place["geonameid"], "namedBy": by,
+                       "class": place_class(place["population"])})  # fmt: skip
     return labels
 
 

@@ -205,8 +205,8 @@ def test_the_towns_a_shown_features_summary_names_are_on_the_map(watched_page, l
     names = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6")
     towns = {n["text"] for n in names if "map-name-place" in n["kind"]}
     assert {"Kandahar", "Quetta", "Multan"} <= towns
-    named = [n for n in names if "map-name-place" in n["kind"]]
-    assert page.locator(".leaflet-names-pane .map-dot").count() == len(named)
+    dotted = [n for n in names if "map-name-place" in n["kind"] or "map-name-town" in n["kind"]]
+    assert page.locator(".leaflet-places-pane .map-dot").count() == len(dotted)
     # Without TAPI they are no longer named for it (the towns layer may still show them,
     # as towns, by population).
     hidden = names_at(page, f"{live_server}/?lat=31.5&lon=68&zoom=6&layers=ports,naval_bases")
@@ -229,7 +229,9 @@ def test_the_towns_layer_names_the_big_towns_of_the_view_and_none_collide(
         for b in names[i + 1 :]:
             assert not overlap(a, b), f"{a['text']!r} overlaps {b['text']!r}"
     dots = page.locator(".leaflet-places-pane .map-dot").count()
-    assert dots == len([n for n in names if "map-name-town" in n["kind"]])
+    assert dots == len(
+        [n for n in names if n["kind"].split()[-1] in ("map-name-town", "map-name-place")]
+    )
     # A town's dot lies under the thematic layers: a feature's symbol stays on top.
     z = page.evaluate(
         "[getComputedStyle(geoapp.map.getPane('places')).zIndex,"

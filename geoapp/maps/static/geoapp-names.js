@@ -15,8 +15,6 @@
   /** Gap between a symbol's edge and its label, and around every label (pixels). */
   const GAP = 2;
   const PAD = 1.5;
-  /** A named town's dot radius (pixels). */
-  const DOT = 3;
   /** Lines up (positive) or down a country's name may move off its anchor to find room. */
   const COUNTRY_SHIFTS = [0, 1.5, -1.5, 3, -3];
   let measure = null;
@@ -70,15 +68,6 @@
     });
   }
 
-  /** The dot of a named town, centred on its place. */
-  function dotNode(map, p) {
-    const div = document.createElement("div");
-    div.className = "map-dot";
-    const at = map.containerPointToLayerPoint([p.x - DOT, p.y - DOT]);
-    div.style.transform = `translate(${Math.round(at.x)}px, ${Math.round(at.y)}px)`;
-    return div;
-  }
-
   function nameNode(map, text, kind, box) {
     const div = document.createElement("div");
     div.className = `map-name map-name-${kind}`;
@@ -119,45 +108,26 @@
         }
       }
     }
-    // Towns the summaries name: a dot and the name beside it, from their zoom on.
-    for (const label of answer.placeLabels || []) {
-      if (zoom < label.minZoom) continue;
-      const p = map.latLngToContainerPoint([label.lat, label.lon]);
-      if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
-      const dot = { x0: p.x - DOT, y0: p.y - DOT, x1: p.x + DOT, y1: p.y + DOT };
-      if (taken.some((t) => overlaps(dot, t))) continue;
-      const w = textWidth(label.text, fontOf("place"));
-      for (const [dx, dy] of s.label_directions) {
-        const box = boxAt(p, dx, dy, DOT + GAP, w, lineHeight);
-        if (free(box, size, taken)) {
-          taken.push(box, dot);
-          nodes.push(dotNode(map, p), nameNode(map, label.text, "place", box));
-          placed.push(label.text);
-          break;
-        }
-      }
-    }
-    // Towns of the places layer (geoapp-places.js), most populous first: the big ones
-    // before the country names, the rest after them.
-    const named = new Set((answer.placeLabels || []).map((l) => l.geonameid));
-    const towns = (geoapp.places || []).filter((t) => !named.has(t.id));
+    // Towns, each a dot and its name beside it: first those a shown feature's summary
+    // names (from their zoom on), then the places layer's (geoapp-places.js), most
+    // populous first, the big ones before the country names and the rest after them.
     const classes = s.place_classes || {};
     const family = look.getPropertyValue("--name-family").trim() || "sans-serif";
     const dots = [];
-    const placeTown = (town) => {
-      const cls = classes[town.class] || classes[Object.keys(classes).pop()] || { dot: 4, size: 11, weight: 400 };
+    const placeTown = (town, kind) => {
+      const cls = classes[town.class] || classes[Object.keys(classes).pop()];
       const p = map.latLngToContainerPoint([town.lat, town.lon]);
-      if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) return;
+      if (!cls || p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) return;
       const r = cls.dot / 2;
       const dot = { x0: p.x - r, y0: p.y - r, x1: p.x + r, y1: p.y + r };
       if (taken.some((t) => overlaps(dot, t))) return;
       const font = `${cls.weight} ${cls.size}px ${family}`;
       const w = textWidth(town.name, font);
-      for (const [dx, dy] of s.label_directions.slice(0, 4)) {
+      for (const [dx, dy] of s.label_directions) {
         const box = boxAt(p, dx, dy, r + GAP, w, lineHeight);
         if (free(box, size, taken)) {
           taken.push(box, dot);
-          const node = nameNode(map, town.name, "town", box);
+          const node = nameNode(map, town.name, kind, box);
           node.style.font = font;
           nodes.push(node);
           dots.push(geoapp.placeDot(map, town, cls.dot));
@@ -166,7 +136,11 @@
         }
       }
     };
-    towns.filter((t) => t.class <= 2).forEach(placeTown);
+    const named = answer.placeLabels || [];
+    for (const label of named) if (zoom >= label.minZoom) placeTown({ ...label, name: label.text }, "place");
+    const known = new Set(named.map((l) => l.geonameid));
+    const towns = (geoapp.places || []).filter((t) => !known.has(t.id));
+    towns.filter((t) => t.class <= 2).forEach((t) => placeTown(t, "town"));
     for (const label of answer.countryLabels || []) {
       const text = String(label.text).toUpperCase();
       const p = map.latLngToContainerPoint([label.lat, label.lon]);
@@ -183,7 +157,7 @@
         }
       }
     }
-    towns.filter((t) => t.class > 2).forEach(placeTown);
+    towns.filter((t) => t.class > 2).forEach((t) => placeTown(t, "town"));
     pane.replaceChildren(...nodes);
     const dotPane = map.getPane("places");
     if (dotPane) dotPane.replaceChildren(...dots);
