@@ -46,7 +46,7 @@ test: $(STAMP) browser $(OGCTESTS) places
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/geoapp validate
 	@if [ -z "$$GEOAPP_TEST_DATABASE_URL" ]; then eval "$$(sh tools/postgres.sh start || true)"; fi; \
-	$(BIN)/python -m pytest -n $(PYTEST_N) --dist worksteal
+	$(BIN)/python -m pytest -n $(PYTEST_N) --dist worksteal --durations=25
 
 ## A peer's OGC API conformance suite, in a venv of its own (it pins pytest < 9).
 $(OGCTESTS):
