@@ -241,9 +241,8 @@ def export(
     Files are written to a temporary file beside --out and renamed into place,
     so a failed export never leaves a partial file or clobbers an existing one.
     """
-    from geoapp import load_catalog
     from geoapp.data.query import parse_query
-    from geoapp.errors import BackendError, DataError, QueryError
+    from geoapp.errors import QueryError
     from geoapp.export import formats as exporters
     from geoapp.maps.printed.draw import TilesError
     from geoapp.maps.printed.page import parse_page, parse_title
@@ -286,15 +285,7 @@ def export(
             str(exc), param_hint=f"--{exc.parameter.replace('_', '-')}"
         ) from None
 
-    try:
-        catalog = load_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
-    except DataError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("geoapp: error: the data does not validate", err=True)
-        sys.exit(1)
-    except BackendError as exc:
-        click.echo(f"geoapp: error: {exc}", err=True)
-        sys.exit(3)
+    catalog = _open_catalog({**config, **({"DATA_DIR": str(data_dir)} if data_dir else {})})
     if source is not None:
         # The valid sources are the data's: the same parser as source= on every face.
         try:
@@ -368,6 +359,23 @@ def _export_format(fmt: str | None, out: Path | None, exporters) -> str:
     return named
 
 
+def _open_catalog(config: dict):
+    """The catalog a command works on; data that does not validate exits 1, a database
+    that cannot serve exits 3, each with its lines on stderr."""
+    from geoapp import load_catalog
+    from geoapp.errors import BackendError, DataError
+
+    try:
+        return load_catalog(config)
+    except DataError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("geoapp: error: the data does not validate", err=True)
+        sys.exit(1)
+    except BackendError as exc:
+        click.echo(f"geoapp: error: {exc}", err=True)
+        sys.exit(3)
+
+
 def _problems(data_dir: Path) -> list:
     """The data's problems, then the ingested articles' (if any): broken passage hashes
     fail; sources citing a section where no passage mentions the feature are warnings."""
@@ -439,20 +447,10 @@ def ingest(paths: tuple[Path, ...]) -> None:
     type, empty, binary, not UTF-8, too large) is one line on stderr, exit 2, and
     nothing is written.
     """
-    from geoapp import load_catalog
     from geoapp.data.articles.ingest import ArticleError, ingest_files
-    from geoapp.errors import BackendError, DataError
 
     config = _settings()
-    try:
-        catalog = load_catalog(config)
-    except DataError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("geoapp: error: the data does not validate", err=True)
-        sys.exit(1)
-    except BackendError as exc:
-        click.echo(f"geoapp: error: {exc}", err=True)
-        sys.exit(3)
+    catalog = _open_catalog(config)
     instance = _instance()
     try:
         reports = ingest_files(paths, catalog, instance, config.get("DATABASE_URL") or None)

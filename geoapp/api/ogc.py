@@ -177,14 +177,7 @@ def items(
 
     url = f"{base}/collections/{collection_id}/items"
     kept = [(k, args[k]) for k in args if k not in ("f", "offset")]
-    extra = "".join(f"&{k}={_quote(v)}" for k, v in kept)
-    links = _self_links(f"{url}?offset={offset}{extra}", fmt, GEOJSON)
-    here = "json" if fmt == "json" else "html"
-    if offset + returned < result.matched:
-        links.append(link(f"{url}?offset={offset + limit}{extra}&f={here}", "next", _type(fmt)))
-    if offset > 0:
-        previous = max(0, offset - limit)
-        links.append(link(f"{url}?offset={previous}{extra}&f={here}", "prev", _type(fmt)))
+    links = _page_links(url, kept, offset, limit, returned, result.matched, fmt)
     links.append(link(f"{base}/collections/{collection_id}", "collection", JSON))
     head = {
         "type": "FeatureCollection",
@@ -234,6 +227,22 @@ def item(
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _page_links(
+    url: str, kept, offset: int, limit: int, returned: int, matched: int, fmt: str
+) -> list[dict]:
+    """An items page's self and alternate links, then next and prev when there are such
+    pages: each with the request's other parameters (``kept``), as given."""
+    extra = "".join(f"&{k}={_quote(v)}" for k, v in kept)
+    links = _self_links(f"{url}?offset={offset}{extra}", fmt, GEOJSON)
+    here = "json" if fmt == "json" else "html"
+    if offset + returned < matched:
+        links.append(link(f"{url}?offset={offset + limit}{extra}&f={here}", "next", _type(fmt)))
+    if offset > 0:
+        previous = max(0, offset - limit)
+        links.append(link(f"{url}?offset={previous}{extra}&f={here}", "prev", _type(fmt)))
+    return links
 
 
 def _layer(catalog: Catalog, collection_id: str) -> LayerInfo:
@@ -325,14 +334,7 @@ def place_items(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) 
     matched, returned = page.matched or 0, len(page.docs)
     url = f"{base}/collections/{PLACES}/items"
     kept = [(k, args[k]) for k in args if k not in ("f", "offset")]
-    extra = "".join(f"&{k}={_quote(v)}" for k, v in kept)
-    links = _self_links(f"{url}?offset={offset}{extra}", fmt, GEOJSON)
-    here = "json" if fmt == "json" else "html"
-    if offset + returned < matched:
-        links.append(link(f"{url}?offset={offset + limit}{extra}&f={here}", "next", _type(fmt)))
-    if offset > 0:
-        previous = max(0, offset - limit)
-        links.append(link(f"{url}?offset={previous}{extra}&f={here}", "prev", _type(fmt)))
+    links = _page_links(url, kept, offset, limit, returned, matched, fmt)
     links.append(link(f"{base}/collections/{PLACES}", "collection", JSON))
     head = {
         "type": "FeatureCollection",
