@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -94,9 +93,8 @@ def peer_config(tmp: Path, port: int, geojson: Path, url: str) -> Path:
 
 
 def fetch(url: str) -> tuple[dict, int]:
-    with urllib.request.urlopen(url, timeout=120) as response:
-        body = response.read()
-    return json.loads(body), len(body)
+    """A JSON answer and its size (pygeoapi's GeoJSON provider takes seconds: a long wait)."""
+    return providers_wrk.fetch(url, timeout=120)
 
 
 def wrk(url: str, duration: int, connections: int, timeout: int = 60) -> dict:

@@ -221,8 +221,9 @@ def pygeoapi_config(tmp: Path, port: int, url: str, columns: dict[str, list[str]
     return path
 
 
-def fetch(url: str) -> tuple[dict, int]:
-    with urllib.request.urlopen(url, timeout=30) as response:
+def fetch(url: str, timeout: float = 30) -> tuple[dict, int]:
+    """A JSON answer and its size in bytes."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         body = response.read()
     return json.loads(body), len(body)
 

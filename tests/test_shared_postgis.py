@@ -13,28 +13,18 @@ import json
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from geoapp.data import db
 from geoapp.deploy import GUNICORN_CONFIG
 from tests.factories import make_feature, write_data_dir
 from tests.servers import gunicorn
+from tests.test_reload import get
 
 GEOAPP = Path(sys.executable).with_name("geoapp")
 #: The PostGIS provider's default version_ttl: how long a server trusts the version it read.
 VERSION_TTL = 1.0
 PATH = "/ogc/collections/ports/items?limit=10"
-
-
-def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, dict(exc.headers), exc.read()
 
 
 def names(body: bytes) -> list[str]:
@@ -82,7 +72,7 @@ def test_a_load_beside_one_server_is_served_by_the_other_at_its_next_request(
             assert status == 200 and names(body) == ["Aktau", "Baku", "Turkmenbashi"]
         assert headers["ETag"] != before["ETag"]
         # The ETag of the old data does not revalidate the new.
-        status, _, body = get(b + PATH, {"If-None-Match": before["ETag"]})
+        status, _, body = get(b + PATH, **{"If-None-Match": before["ETag"]})
         assert status == 200 and names(body) == ["Aktau", "Baku", "Turkmenbashi"]
         # b's map page of the old data (its legend counted two ports) was kept in
         # memory: it must not survive the new version.
