@@ -21,7 +21,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from geoapp.api.places import parse_zoom
+from geoapp.data import generalise
 from geoapp.data.catalog import Catalog
+from geoapp.data.providers.files import encode
 from geoapp.data.query import Query, parse_query
 from geoapp.data.schema import BASEMAP_FIELDS, FIELD_NAMES, LAYERS
 from geoapp.errors import NotFoundError
@@ -85,15 +88,33 @@ def layer_answer(catalog: Catalog, layer_id: str, args: Mapping[str, str]) -> En
     """
     if layer_id not in catalog.layers():
         raise NotFoundError("layer", layer_id, list(catalog.layers()))
+    zoom = _simplify_zoom(args)
+    if zoom is not None:
+        args = {k: v for k, v in args.items() if k != "simplify"}
     if not args:
-        return catalog.memo(("api-layer", layer_id), lambda: _whole(catalog, layer_id))
+        key = ("api-layer", layer_id, zoom)
+        return catalog.memo(key, lambda: _whole(catalog, layer_id, zoom))
     query = parse_query(args, "api", layer=LAYERS[layer_id], sources=catalog.source_values())
-    result = catalog.page(query, layer_id)
-    body = _HEAD + b",".join(result.encoded) + _TAIL
-    return Encoded(body, _digest(catalog.version, layer_id, query.canonical()))
+    body = _collection(catalog, query, layer_id, zoom)
+    return Encoded(body, _digest(catalog.version, layer_id, query.canonical(), str(zoom)))
 
 
-def _whole(catalog: Catalog, layer_id: str) -> Encoded:
-    result = catalog.page(Query(layers=(layer_id,)), layer_id)
-    body = _HEAD + b",".join(result.encoded) + _TAIL
+def _simplify_zoom(args: Mapping[str, str]) -> int | None:
+    """The ``simplify`` parameter: the web zoom whose pixel the geometry is simplified to."""
+    raw = args.get("simplify")
+    return None if raw is None else parse_zoom(raw, "simplify")
+
+
+def _whole(catalog: Catalog, layer_id: str, zoom: int | None) -> Encoded:
+    body = _collection(catalog, Query(layers=(layer_id,)), layer_id, zoom)
     return Encoded(body, _digest(body))
+
+
+def _collection(catalog: Catalog, query: Query, layer_id: str, zoom: int | None) -> bytes:
+    """The layer's features the query keeps, as a FeatureCollection; simplified to a
+    pixel at ``zoom`` when given (:mod:`geoapp.data.generalise`), else as stored."""
+    if zoom is None:
+        encoded = catalog.page(query, layer_id).encoded
+    else:
+        encoded = [encode(f) for f in generalise.simplified(catalog.query(query)[layer_id], zoom)]
+    return _HEAD + b",".join(encoded) + _TAIL

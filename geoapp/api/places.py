@@ -33,10 +33,10 @@ class PlacesAnswer:
     tag: str
 
 
-def parse_zoom(raw: str | None) -> int:
-    """A web zoom; QueryError naming the valid range for anything else."""
+def parse_zoom(raw: str | None, name: str = "zoom") -> int:
+    """A web zoom (``zoom`` here, a layer's ``simplify``); QueryError naming the range else."""
     if raw is None or not _WHOLE.fullmatch(raw) or not ZOOM_MIN <= int(raw) <= ZOOM_MAX:
-        raise QueryError("zoom", "" if raw is None else raw, ZOOM_HINT)
+        raise QueryError(name, "" if raw is None else raw, ZOOM_HINT)
     return int(raw)
 
 

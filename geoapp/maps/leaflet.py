@@ -27,6 +27,7 @@ import xyzservices.providers
 from shapely.geometry import shape
 
 from geoapp import styles
+from geoapp.data import generalise
 from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
@@ -128,6 +129,13 @@ def page_settings(
     layers = list(layers)
     parts = basemap_parts(catalog)
     fetched = [*layers, *(p["layer"] for p in parts)]
+    if layer_url is not None:
+        # Zoomed out, the countries come simplified to a pixel of the zoom (a fifth of
+        # the vertices at the first view); the stored layer from generalise.FULL_FROM on.
+        for part in parts:
+            if part["layer"] == "basemap":
+                url = layer_url("basemap")
+                part["levels"] = generalise.levels(lambda z, url=url: f"{url}?simplify={z}")
     return {
         "standalone": standalone,
         "styles": styles.style_table(),

@@ -65,20 +65,47 @@ window.geoapp = (function () {
     });
   };
 
+  /** The URL of a basemap part at a zoom: the simplified level the server lists for it
+   * (the first whose maxZoom reaches the zoom), else the layer as stored. */
+  function partUrl(part, zoom) {
+    const level = (part.levels || []).find((l) => zoom <= l.maxZoom);
+    return level ? level.url : api.settings().urls[part.layer];
+  }
+
+  function basemapFeatures(part, doc) {
+    const keep = part.ids === null ? null : new Set(part.ids);
+    const features = keep ? doc.features.filter((f) => keep.has(f.properties.id)) : doc.features;
+    return { type: "FeatureCollection", features };
+  }
+
   /** Draw the basemap, and load every thematic feature of the page (drawn when shown). */
   api.load = function (map) {
     const s = api.settings();
     const pending = [];
+    // One canvas for the countries: thousands of static vertices that take no clicks
+    // are drawn faster on a canvas than as SVG paths the browser keeps and lays out.
+    const renderer = L.canvas({ pane: "basemap" });
     for (const part of s.basemap) {
-      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false });
+      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false, renderer });
       group.addTo(map);
-      const keep = part.ids === null ? null : new Set(part.ids);
-      pending.push(
-        api.layerData(part.layer, "basemap").then((doc) => {
-          const features = keep ? doc.features.filter((f) => keep.has(f.properties.id)) : doc.features;
-          group.addData({ type: "FeatureCollection", features });
-        })
-      );
+      if (s.standalone) {
+        pending.push(api.layerData(part.layer, "basemap").then((doc) => group.addData(basemapFeatures(part, doc))));
+        continue;
+      }
+      // Zooming across a level swaps the drawing for the level's (the latest asked only).
+      let drawn = null;
+      const draw = () => {
+        const url = partUrl(part, Math.round(map.getZoom()));
+        if (url === drawn) return Promise.resolve();
+        drawn = url;
+        return api.fetchJSON(url).then((doc) => {
+          if (drawn !== url) return;
+          group.clearLayers();
+          group.addData(basemapFeatures(part, doc));
+        });
+      };
+      map.on("zoomend", () => draw().catch((error) => console.warn("geoapp:", error)));
+      pending.push(draw());
     }
     for (const layerId of s.drawn) {
       api.groups[layerId] = L.featureGroup().addTo(map);

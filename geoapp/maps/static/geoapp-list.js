@@ -47,6 +47,10 @@
     return tr;
   }
 
+  // Made once: localeCompare with options builds a collator on every call.
+  const byText = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  const byName = new Intl.Collator("en");
+
   function sorted() {
     const s = geoapp.settings();
     const key = sortKey[order.column] || COLUMNS[order.column];
@@ -56,8 +60,8 @@
       const [x, y] = [value(a), value(b)];
       // Empty cells last whichever the direction; ties by name.
       if (!x !== !y) return x ? -1 : 1;
-      const by = sign * x.localeCompare(y, "en", { numeric: true, sensitivity: "base" });
-      return by || a.entry.feature.properties.name.localeCompare(b.entry.feature.properties.name, "en");
+      const by = sign * byText.compare(x, y);
+      return by || byName.compare(a.entry.feature.properties.name, b.entry.feature.properties.name);
     });
   }
 

@@ -69,8 +69,9 @@
   geoapp.onEachFeature = function (feature, layer) {
     const props = feature.properties;
     layer.bindTooltip(() => geoapp.tooltip(props), { sticky: true, className: "feature-tooltip" });
-    const size = geoapp.map ? geoapp.popupSize(geoapp.map) : {};
-    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, ...size, className: "feature-popup" });
+    // Sized when it opens (geoapp-access.js): measuring the map here, once per feature,
+    // made the browser lay the page out again for each of them.
+    layer.bindPopup(() => geoapp.popup(feature), { maxWidth: 360, className: "feature-popup" });
     // A click opens what is under the pointer, all of it (geoapp-pick.js); Enter on a
     // marker still opens its own popup.
     if (geoapp.takeClicks) geoapp.takeClicks(layer);
