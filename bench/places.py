@@ -179,14 +179,12 @@ def main() -> None:
             )  # fmt: skip
             gunicorn = ["--workers", str(args.workers), "--threads", str(args.worker_threads),
                         "--log-level", "warning"]  # fmt: skip
-            ours = str(Path(sys.executable).with_name("gunicorn"))
             base = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
             env = {"files": {"GEOAPP_DATABASE_URL": ""}, "postgis": {"GEOAPP_DATABASE_URL": url}}
             for name in ("files", "postgis"):
-                procs[name] = api_wrk.start(
-                    [ours, *gunicorn, "--bind", f"127.0.0.1:{ports[name]}", "geoapp.wsgi:app"],
-                    env[name], base[name] + "/api/layers",
-                )  # fmt: skip
+                procs[name] = api_wrk.start_geoapp(
+                    ports[name], env[name], args.workers, args.worker_threads
+                )
             for name in ("pygeoapi", "peer_pg"):
                 procs[name] = api_wrk.start(
                     [str(PEER_VENV / "bin" / "gunicorn"), *gunicorn,

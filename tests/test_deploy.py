@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from geoapp import create_app
-from geoapp.deploy import nginx_command, render_nginx_conf, warm, write_nginx_conf
+from geoapp.deploy import first_questions, nginx_command, render_nginx_conf, warm, write_nginx_conf
 from tests.factories import make_feature, write_data_dir
 from tests.load import run_load
 from tests.servers import free_port, production
@@ -107,6 +107,28 @@ def test_warm_builds_the_first_page_so_that_forked_workers_start_with_it(tmp_pat
     response = app.test_client().get("/", base_url=host, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert pages.builds == 1
+
+
+def test_warm_builds_what_the_first_view_fetches(tmp_path, monkeypatch):
+    from geoapp.data import generalise
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(write_data_dir(tmp_path / "data"))})
+    warm(app)
+    page = app.test_client().get("/").get_data(as_text=True)
+    asked = first_questions(page)
+    assert {u for u in asked if u.startswith("/api/layers/") and "?" not in u} == {
+        f"/api/layers/{layer}" for layer in app.extensions["geoapp.catalog"].layers()
+    }
+    assert "/api/layers/basemap?simplify=5" in asked
+    assert any(u.startswith("/api/view?") for u in asked)
+
+    def build_again(*args):
+        raise AssertionError("a warmed worker built a level again")
+
+    monkeypatch.setattr(generalise, "simplified", build_again)
+    client = app.test_client()
+    for url in asked:
+        assert client.get(url, headers={"Accept-Encoding": "gzip"}).status_code == 200, url
 
 
 # -- make serve-prod ------------------------------------------------------------------------

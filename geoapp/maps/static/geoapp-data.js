@@ -82,11 +82,8 @@ window.geoapp = (function () {
   api.load = function (map) {
     const s = api.settings();
     const pending = [];
-    // One canvas for the countries: thousands of static vertices that take no clicks
-    // are drawn faster on a canvas than as SVG paths the browser keeps and lays out.
-    const renderer = L.canvas({ pane: "basemap" });
     for (const part of s.basemap) {
-      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false, renderer });
+      const group = L.geoJSON(null, { style: () => part.style, pane: "basemap", interactive: false });
       group.addTo(map);
       if (s.standalone) {
         pending.push(api.layerData(part.layer, "basemap").then((doc) => group.addData(basemapFeatures(part, doc))));
