@@ -41,7 +41,7 @@ def test_export_reads_the_data_dir_from_the_environment(capsys, tmp_path, monkey
     )
     monkeypatch.setenv("GEOAPP_DATA_DIR", str(data))
     out = tmp_path / "ports.geojson"
-    code, stdout, _ = run(capsys, "--out", str(out), "--layers", "ports")
+    code, stdout, _ = run(capsys, "--out", str(out), "--layers", "ports", "--towns", "off")
     assert (code, stdout.strip()) == (0, str(out))
     names = [f["properties"]["name"] for f in json.loads(out.read_text())["features"]]
     assert names == ["From the env"]
