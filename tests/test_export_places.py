@@ -127,6 +127,22 @@ def test_the_print_draws_no_towns_when_they_are_off(catalog):
     assert all(label in drawn["on"] for label in drawn["off"][:3])  # the features' labels stay
 
 
+def test_the_page_and_its_view_answer_follow_the_switch(client):
+    on = client.get("/?towns=on")
+    assert on.status_code == 200 and 'name="towns" value="on" checked' in on.text
+    off = client.get("/?towns=off")
+    assert 'name="towns" value="on">' in off.text  # the switch is drawn unticked
+    # The view answer names no town (not even those summaries name) and keeps towns=off
+    # in the query the address bar shows and in every export link.
+    answer = client.get("/api/view?towns=off").get_json()
+    assert answer["placeLabels"] == [] and "towns=off" in answer["query"]
+    assert all("towns=off" in url for url in answer["exports"].values())
+    assert client.get("/api/view").get_json()["placeLabels"]
+    # The standalone html carries the switch, ticked off and disabled.
+    html = client.get(f"/export.html?bbox={BOX}&towns=off").get_data(as_text=True)
+    assert 'name="towns" value="on" disabled>' in html
+
+
 # -- without places, and hostile places (the files provider, a store of our own) ----------
 
 
