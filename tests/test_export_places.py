@@ -143,6 +143,14 @@ def test_the_page_and_its_view_answer_follow_the_switch(client):
     assert 'name="towns" value="on" disabled>' in html
 
 
+def test_a_cached_export_is_keyed_by_the_towns_version_when_it_holds_towns(catalog):
+    from geoapp.data.query import Query
+    from geoapp.web.export import places_version
+
+    assert places_version(catalog, Query()) == catalog.places_version() != ""
+    assert places_version(catalog, Query(towns=False)) == ""
+
+
 # -- without places, and hostile places (the files provider, a store of our own) ----------
 
 
