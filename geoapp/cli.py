@@ -185,6 +185,11 @@ EACH = ("sector", "layer")
 )
 @click.option("--to", metavar="DATE", help="Only what happens on or before YYYY[-MM[-DD]].")
 @click.option("--completed-by", metavar="DATE", help="Only projects due on or before YYYY-MM-DD.")
+@click.option(
+    "--towns",
+    metavar="on|off",
+    help="Towns (GeoNames places) on the map and in data files [default: on].",
+)
 @click.option("--lat", help="Centre latitude where the html opens (with --lon).")
 @click.option("--lon", help="Centre longitude where the html opens (with --lat).")
 @click.option("--zoom", help="Zoom (2 to 18) the html opens at; default: fitted to --bbox.")
@@ -223,6 +228,7 @@ def export(
     from_: str | None,
     to: str | None,
     completed_by: str | None,
+    towns: str | None,
     lat: str | None,
     lon: str | None,
     zoom: str | None,
@@ -272,8 +278,8 @@ def export(
         # The same parser as /export.<fmt> and the map page: the same values, the same messages.
         given_query = {"sectors": sectors, "layers": layers, "bbox": bbox, "status": status,
                        "country": country, "from": from_, "to": to,
-                       "completed_by": completed_by, "lat": lat, "lon": lon,
-                       "zoom": zoom}  # fmt: skip
+                       "completed_by": completed_by, "towns": towns, "lat": lat,
+                       "lon": lon, "zoom": zoom}  # fmt: skip
         base = exporters.export_query(
             parse_query({k: v for k, v in given_query.items() if v is not None}, "export"), fmt
         )

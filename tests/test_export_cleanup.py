@@ -41,13 +41,13 @@ def test_export_reads_the_data_dir_from_the_environment(capsys, tmp_path, monkey
     )
     monkeypatch.setenv("GEOAPP_DATA_DIR", str(data))
     out = tmp_path / "ports.geojson"
-    code, stdout, _ = run(capsys, "--out", str(out), "--layers", "ports")
+    code, stdout, _ = run(capsys, "--out", str(out), "--layers", "ports", "--towns", "off")
     assert (code, stdout.strip()) == (0, str(out))
     names = [f["properties"]["name"] for f in json.loads(out.read_text())["features"]]
     assert names == ["From the env"]
     # --data-dir still wins over the environment, as the server's config does.
-    code, _, _ = run(capsys, "--out", str(out), "--layers", "ports", "--data-dir",
-                     str(write_data_dir(tmp_path / "other")))  # fmt: skip
+    code, _, _ = run(capsys, "--out", str(out), "--layers", "ports", "--towns", "off",
+                     "--data-dir", str(write_data_dir(tmp_path / "other")))  # fmt: skip
     assert code == 0
     assert [f["properties"]["name"] for f in json.loads(out.read_text())["features"]] == [
         "Ports one"

@@ -54,6 +54,7 @@ def test_format_option_writes_data_with_the_selected_sector(capsys, tmp_path, mo
     code, _, _ = run(capsys, "--format", "geojson", "--out", str(out), "--sectors", "trade")
     assert code == 0
     features = json.loads(out.read_text())["features"]
+    features = [f for f in features if f["properties"]["layer"] != "places"]  # the towns
     assert features and all("trade" in f["properties"]["sectors"] for f in features)
 
 
@@ -75,7 +76,7 @@ def test_each_layer_follows_the_selected_layers(capsys, tmp_path):
         f["properties"]["layer"]
         for f in json.loads((tmp_path / "m-ports.geojson").read_text())["features"]
     }
-    assert layers == {"ports"}
+    assert layers == {"ports", "places"}  # each file has the box's towns
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,9 @@ def test_console_script_end_to_end(tmp_path):
 
 def test_source_keeps_one_article_table(capsys, tmp_path):
     out = tmp_path / "security.geojson"
-    code, _, stderr = run(capsys, "--out", str(out), "--source", "rt-2025:security")
+    code, _, stderr = run(
+        capsys, "--out", str(out), "--source", "rt-2025:security", "--towns", "off"
+    )
     assert (code, stderr) == (0, "")
     ids = {f["properties"]["id"] for f in json.loads(out.read_text())["features"]}
     assert ids == {"area-maritime-safety", "border-tkm-caspian-coast", "programme-cyber-defense"}

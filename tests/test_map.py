@@ -73,7 +73,9 @@ def test_page_has_a_toggle_per_sector_and_per_thematic_layer(client):
     assert [v for (n, v) in page.boxes if n == "layer"] == list(THEMATIC_LAYERS)
     assert all(on for (n, _), on in page.boxes.items() if n in ("sector", "layer"))
     # The filters' boxes narrow when ticked: none is ticked on a plain link (all shown).
-    filters = {n for (n, _), on in page.boxes.items() if n not in ("sector", "layer")}
+    # Towns (a context layer, not a filter) are on unless a link says towns=off.
+    assert page.boxes[("towns", "on")]
+    filters = {n for (n, _), on in page.boxes.items() if n not in ("sector", "layer", "towns")}
     assert filters == {"status", "country", "source"}
     assert not any(on for (n, _), on in page.boxes.items() if n in filters)
     for label in [*SECTORS.values(), *(LAYERS[k].title for k in THEMATIC_LAYERS)]:

@@ -181,6 +181,7 @@ EVERY_FILTER = {
     "from": "2010",
     "to": "2030-06",
     "completed_by": "2027-12-31",
+    "towns": "off",
 }
 
 

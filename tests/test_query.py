@@ -63,6 +63,16 @@ def test_ogc_properties_become_where_filters_checked_against_their_type():
         parse_query({"status": "imaginary"}, "ogc", layer=layer)
 
 
+def test_towns_are_on_unless_switched_off_and_only_off_is_written():
+    assert parse_query({}, "map").towns and parse_query({"towns": "on"}, "map") == Query()
+    off = parse_query({"towns": "off", "sectors": "energy"}, "export")
+    assert off.towns is False and off.canonical() == "sectors=energy&towns=off"
+    assert parse_query(off.to_args(), "view") == off  # a shared link reproduces it
+    assert off.describe() == ["Energy"]  # a view setting, not a filter
+    with pytest.raises(QueryError):
+        parse_query({"towns": "off"}, "api")  # providers take no towns
+
+
 def test_an_empty_datetime_filters_nothing():
     assert parse_query({"datetime": ""}, "ogc", layer=LAYERS["events"]).time is None
 
@@ -83,6 +93,8 @@ def test_an_empty_datetime_filters_nothing():
         ({"status": "done"}, "status", "proposed, construction"),
         ({"country": "XXX"}, "country", "TKM"),
         ({"sectors_match": "most"}, "sectors_match", "any, all"),
+        ({"towns": "no"}, "towns", "on, off"),
+        ({"towns": "OFF"}, "towns", "on, off"),
         ({"sector": "energy"}, "parameter", ", ".join(FACES["map"])),
     ],
 )

@@ -52,6 +52,9 @@ CENTRE_DECIMALS = 4
 #: Longest free-text search, in characters.
 MAX_TEXT = 200
 SECTOR_MATCHES = ("any", "all")
+#: ``towns=``: the places context layer (GeoNames towns) shown, or not. Not a filter:
+#: providers ignore it; the map, the print and the exports draw or write the towns or not.
+TOWNS = ("on", "off")
 
 BBOX_HINT = "minlon,minlat,maxlon,maxlat in degrees (WGS 84)"
 #: A number as JSON (and so OpenAPI's ``number``) writes it; ``float()`` takes much more
@@ -74,8 +77,8 @@ class Query:
 
     ``None`` means "no filter" (all); an empty tuple means "none" (``sectors=``
     given empty shows no thematic feature). Layers default to every thematic
-    layer. ``centre``, ``zoom`` and ``feature`` describe the view, not the
-    filter: providers ignore them.
+    layer. ``centre``, ``zoom``, ``feature`` and ``towns`` describe the view,
+    not the filter: providers ignore them.
     """
 
     layers: tuple[str, ...] = THEMATIC_LAYERS
@@ -94,6 +97,9 @@ class Query:
     centre: tuple[float, float] | None = None
     zoom: int | None = None
     feature: str | None = None
+    #: Whether the towns context layer shows (``towns=off`` hides it): a view setting
+    #: like the centre, which providers ignore; the map, print and exports honour it.
+    towns: bool = True
 
     def replace(self, **changes: Any) -> Query:
         """A copy with some fields changed (``--each``, one layer of a query)."""
@@ -219,6 +225,8 @@ class Query:
             args["zoom"] = str(self.zoom)
         if self.feature is not None:
             args["feature"] = self.feature
+        if not self.towns:
+            args["towns"] = "off"
         return args
 
 
@@ -552,6 +560,12 @@ def _set_sectors_match(fields: dict[str, Any], raw: str) -> None:
     fields["sectors_match"] = raw
 
 
+def _set_towns(fields: dict[str, Any], raw: str) -> None:
+    if raw not in TOWNS:
+        raise QueryError("towns", raw, TOWNS)
+    fields["towns"] = raw == "on"
+
+
 def _set_text(fields: dict[str, Any], raw: str) -> None:
     fields["text"] = parse_text(raw)
 
@@ -598,6 +612,7 @@ PARAMETERS: dict[str, Setter] = {
     "lon": _set_centre(1, "lon", 180),
     "zoom": _set_zoom,
     "feature": _set_feature,
+    "towns": _set_towns,
 }
 
 _FILTERS = (
@@ -607,11 +622,11 @@ _FILTERS = (
 #: ``title`` and ``size``, the OGC API's ``limit``), which it reads itself.
 FACES: dict[str, tuple[str, ...]] = {
     # The map page and the export menu: what is on screen.
-    "map": ("layers", *_FILTERS, "lat", "lon", "zoom", "feature"),
+    "map": ("layers", *_FILTERS, "lat", "lon", "zoom", "feature", "towns"),
     # /api/view: the page's state as the map takes it, and the box on screen, which
     # narrows the legend's counts (not what is drawn).
-    "view": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom", "feature"),
-    "export": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom"),
+    "view": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom", "feature", "towns"),
+    "export": ("layers", *_FILTERS, "bbox", "lat", "lon", "zoom", "towns"),
     # /api/layers/<id>: one layer, the API's singular names.
     "api": (
         "sector",

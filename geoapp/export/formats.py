@@ -2,8 +2,10 @@
 
 Images (png, svg, pdf) are drawn by :mod:`geoapp.maps.printed.figure`; the standalone page
 (html) by :func:`geoapp.maps.leaflet.standalone_html`; data (geojson, gpkg, kml, csv)
-carries every attribute and the sources of each selected feature. Formats with
-no list type get lists and objects as JSON text, so nothing is lost.
+carries every attribute and the sources of each selected feature, then (unless
+``towns=off``) the towns a map of the box shows (:func:`export_places`), credited to
+GeoNames. Formats with no list type get lists and objects as JSON text, so nothing is
+lost.
 
 Files are safe to open: a CSV text cell that a spreadsheet would run as a formula
 is neutralised (:func:`neutralise`), and KML text is HTML-escaped, since KML
@@ -37,9 +39,10 @@ import shapely
 from shapely.geometry import shape
 
 from geoapp.data.catalog import Catalog
+from geoapp.data.places import ATTRIBUTION, LICENSE_URL, rule
 from geoapp.data.query import BBOX_HINT, CASPIAN_BBOX, Query
 from geoapp.data.schema import FIELDS
-from geoapp.errors import QueryError
+from geoapp.errors import ProviderError, QueryError
 from geoapp.maps.printed import figure as render
 from geoapp.maps.printed.page import Page
 
@@ -335,9 +338,60 @@ def write_html(
 def write_data(
     catalog: Catalog, selection: Query, fmt: str, path: Path, options: ExportOptions
 ) -> None:
-    """GeoJSON, GeoPackage, KML or CSV of the selected features."""
+    """GeoJSON, GeoPackage, KML or CSV of the selected features, then the box's towns."""
     selected = catalog.query(selection)
+    places = export_places(catalog, selection, options.page)
+    if places:
+        selected = {**selected, PLACES_LAYER: places}
     DATA_WRITERS[fmt](catalog, selected, path)
+
+
+#: The name of the towns' collection in a data export: a table, folder or ``layer`` value.
+PLACES_LAYER = "places"
+#: Integer columns of a place (kept whole where a format would make them floats).
+PLACE_INT_FIELDS = ("geonameid", "population", "class")
+
+
+def export_places(
+    catalog: Catalog, selection: Query, page: Page = render.DEFAULT_PAGE
+) -> list[dict]:
+    """The towns a map of the export's box shows, as features of the ``places`` layer.
+
+    The one rule (:func:`geoapp.data.places.rule`) at the zoom the printed map of the
+    box uses (:func:`geoapp.maps.printed.figure.towns_zoom`): the same towns
+    ``/api/places`` answers for that box and zoom, most populous first. Each carries
+    its GeoNames id, name, country (ISO 3166-1 alpha-2, as GeoNames gives it),
+    population, population class and the credit GeoNames' licence asks for. None with
+    ``towns=off``, and none (logged, not an error) when the provider has no places: the
+    export of the features is still whole.
+    """
+    if not selection.towns or selection.bbox is None:
+        return []
+    shown = rule(render.towns_zoom(selection.bbox, page))
+    try:
+        answer = catalog.places(selection.bbox, shown.min_population, shown.limit)
+    except ProviderError as exc:
+        log.warning("exporting without towns: the places are not available (%s)", exc)
+        return []
+    places = []
+    for doc in answer.docs:
+        feature = json.loads(doc)
+        props = feature["properties"]
+        places.append({
+            "type": "Feature",
+            "geometry": feature["geometry"],
+            "properties": {
+                "id": f"place-{props['id']}",
+                "name": props["name"],
+                "layer": PLACES_LAYER,
+                "country": props["country"],
+                "geonameid": props["id"],
+                "population": props["population"],
+                "class": props["class"],
+                "attribution": ATTRIBUTION,
+            },
+        })  # fmt: skip
+    return places
 
 
 WRITERS: dict[str, Callable[[Catalog, Query, str, Path, ExportOptions], None]] = {
@@ -363,6 +417,8 @@ def _geojson(catalog: Catalog, selected: dict[str, list[dict]], path: Path) -> N
         "features": features,
         "sources": cited_sources(catalog, features),
     }
+    if selected.get(PLACES_LAYER):  # GeoNames' licence: credit travels with the data
+        doc.update(attribution=ATTRIBUTION, license=LICENSE_URL)
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -377,6 +433,9 @@ def attribute_table(features: list[dict]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows, columns=names)
     for name in INT_FIELDS:
         frame[name] = frame[name].astype("Int64")
+    for name in PLACE_INT_FIELDS:  # a town's numbers, whole beside features' blanks
+        if name in frame.columns:
+            frame[name] = frame[name].astype("Int64")
     for name in NUMBER_FIELDS:
         frame[name] = pd.to_numeric(frame[name]).astype("float64")
     geometry = [shape(f["geometry"]) for f in features]
@@ -389,9 +448,23 @@ def _cell(value):
     return value
 
 
+def place_table(places: list[dict]) -> gpd.GeoDataFrame:
+    """The towns' own columns only (:func:`export_places`), not the features' schema."""
+    frame = pd.DataFrame([p["properties"] for p in places])
+    for name in PLACE_INT_FIELDS:
+        frame[name] = frame[name].astype("Int64")
+    geometry = [shape(p["geometry"]) for p in places]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
 def _tables(selected: dict[str, list[dict]]) -> list[tuple[str, gpd.GeoDataFrame]]:
-    """One table per layer with features; an empty ``features`` table if none has any."""
-    tables = [(layer, attribute_table(fs)) for layer, fs in selected.items() if fs]
+    """One table per layer with features (the towns' with their own columns); an empty
+    ``features`` table if none has any."""
+    tables = [
+        (layer, place_table(fs) if layer == PLACES_LAYER else attribute_table(fs))
+        for layer, fs in selected.items()
+        if fs
+    ]
     return tables or [("features", attribute_table([]))]
 
 

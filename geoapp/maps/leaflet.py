@@ -507,7 +507,13 @@ def render_page(
             # The link's filters that have no toggle on the page (status, country, time,
             # text): the script sends them with the toggles, so the link's view is kept.
             "filters": query.replace(
-                layers=Query().layers, sectors=None, bbox=None, centre=None, zoom=None, feature=None
+                layers=Query().layers,
+                sectors=None,
+                bbox=None,
+                centre=None,
+                zoom=None,
+                feature=None,
+                towns=True,
             ).canonical(),
         },
         data=data,
@@ -521,6 +527,8 @@ def render_page(
             for s, label in SECTORS.items()
         ],
         layers=_layer_toggles(query, standalone),
+        # The towns context layer's switch (towns=off); its state is the query's.
+        towns=query.towns,
         filters=filter_controls(catalog, query),
         facets=answer["facets"],
         legend=answer["legend"],

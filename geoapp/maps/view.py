@@ -203,9 +203,12 @@ def _drawn(catalog: Catalog, query: Query, exports: Mapping[str, str]) -> _Drawn
             "styles": looks,
             "count": len(shown),
             "labels": names.feature_labels(shown),
+            # Towns too: ``towns=off`` hides the towns the summaries name with the rest.
             "placeLabels": names.place_labels(
                 catalog.build_info, (f["properties"]["id"] for f in shown)
-            ),
+            )
+            if query.towns
+            else [],
             "facets": facet_counts(catalog, query),
             "exports": {
                 fmt: f"{url}?{filters}" if filters else url for fmt, url in exports.items()

@@ -7,6 +7,7 @@ them is a 400 naming the formats that do (:func:`geoapp.export.formats.check_opt
 the CLI's rule). An unexpected failure while drawing is the app's clean 500
 (:mod:`geoapp.errors`: logged, no traceback in the answer). The data does not change while it stays loaded
 (``reload_data`` drops this cache), so each answer is kept in a small cache: a second download of the same view is free.
+The towns, loaded apart from the layers, key it by their own version (:func:`places_version`).
 
 Images are drawn within the worker's export budget (:mod:`geoapp.export.budget`): at most
 EXPORT_CONCURRENCY at once and EXPORT_QUEUE waiting, the rest a 503 with Retry-After;
@@ -21,9 +22,9 @@ from flask import Blueprint, current_app, request
 
 from geoapp.cache import BuildOnceCache, PerOwner
 from geoapp.data.catalog import Catalog
-from geoapp.data.query import parse_query
+from geoapp.data.query import Query, parse_query
 from geoapp.data.schema import SECTORS
-from geoapp.errors import QueryError
+from geoapp.errors import ProviderError, QueryError
 from geoapp.export.budget import ExportBudget
 from geoapp.export.formats import FORMATS, ExportOptions, check_options, export_bytes, export_query
 from geoapp.maps.printed.page import parse_page, parse_title
@@ -61,7 +62,7 @@ def export(fmt: str):
     # a PNG whose map is drawn already only adds its title, and takes none.
     slot = budget().slot
     body = answers(catalog).get(
-        (catalog.version, fmt, query, options),
+        (catalog.version, places_version(catalog, query), fmt, query, options),
         lambda: export_bytes(catalog, query, fmt, options, guard=slot),
     )
     response = send_body(body, FORMATS[fmt].mimetype)
@@ -78,6 +79,18 @@ _ANSWERS: PerOwner[bytes] = PerOwner(CACHE_SIZE)
 def answers(catalog: Catalog) -> BuildOnceCache[bytes]:
     """The export answers kept for ``catalog``: a data reload (a new catalog) starts anew."""
     return _ANSWERS.of(catalog)
+
+
+def places_version(catalog: Catalog, query: Query) -> str:
+    """The towns' version when the export holds towns: the places are loaded apart from
+    the layers (``geoapp db load``), so a new load must not be answered from the cache.
+    Empty with ``towns=off`` or without places (the export then has none)."""
+    if not query.towns:
+        return ""
+    try:
+        return catalog.places_version()
+    except ProviderError:
+        return ""
 
 
 def budget() -> ExportBudget:

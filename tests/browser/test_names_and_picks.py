@@ -240,6 +240,40 @@ def test_the_towns_layer_names_the_big_towns_of_the_view_and_none_collide(
     assert int(z[0]) < int(z[1])
 
 
+# The page's script is the same on both providers (their answers are: test_export_places.py).
+@pytest.mark.parametrize("backend", ["files"], indirect=True)
+def test_the_towns_switch_takes_the_towns_off_and_a_link_keeps_them_off(watched_page, live_server):
+    page, _ = watched_page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/places" in r.url else None)
+    open_map(page, f"{live_server}/?lat=35.7&lon=51.4&zoom=7")
+    page.wait_for_function("document.querySelectorAll('.map-name-town').length > 0")
+    switch = page.get_by_role("checkbox", name="Towns")
+    assert switch.is_checked() and asked
+    switch.focus()
+    page.keyboard.press("Space")  # a native checkbox: the keyboard works it
+    page.wait_for_function(
+        "() => !document.querySelector('.map-name-town, .map-name-place, .leaflet-places-pane"
+        " .map-dot') && new URLSearchParams(location.search).get('towns') === 'off'"
+    )
+    # No more towns are asked for when the map moves.
+    asked.clear()
+    page.evaluate(
+        "async () => { geoapp.map.panBy([300, 0], {animate: false}); await geoapp.applySoon(); }"
+    )
+    assert asked == [] and page.locator(".map-name-town").count() == 0
+    assert all(
+        "towns=off" in a.get_attribute("href")
+        for a in page.locator("#export-menu a[data-format]").all()
+    )
+    # The address reproduces it: reloaded, the switch is off and no town is asked for.
+    open_map(page, page.url)
+    page.evaluate("async () => { await geoapp.applying; }")
+    assert not page.get_by_role("checkbox", name="Towns").is_checked()
+    assert asked == [] and page.locator(".map-name-town, .map-name-place").count() == 0
+    assert "towns=off" in page.url
+
+
 def test_search_finds_a_town_and_flies_to_it(watched_page, live_server):
     page, _ = watched_page
     open_map(page, live_server + "/")

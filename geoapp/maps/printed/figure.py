@@ -140,12 +140,15 @@ def draw_map(
     north_box = draw_north_arrow(ax, proj, info, north_side, scale)
     obstacles = [b for b in (legend_box, scale_box, north_box) if b is not None]
     # The towns the summaries name first, then the places layer's as the web map shows
-    # them at this scale (most populous first), as on screen.
-    towns = place_labels(catalog.build_info, (props["id"] for props, _ in shown))
-    named = {t["geonameid"] for t in towns}
-    # A zoom out from the screen's scale: on paper the towns are context, not the subject.
-    zoom = web_zoom(info.frame_bbox, page.width * page.dpi * 0.97 / page.type_scale) - 1
-    towns += [t for t in town_labels(catalog, info.frame_bbox, zoom) if t["geonameid"] not in named]
+    # them at this scale (most populous first), as on screen; none with ``towns=off``.
+    towns: list[dict] = []
+    if selection.towns:
+        towns = place_labels(catalog.build_info, (props["id"] for props, _ in shown))
+        named = {t["geonameid"] for t in towns}
+        zoom = towns_zoom(info.frame_bbox, page)
+        towns += [
+            t for t in town_labels(catalog, info.frame_bbox, zoom) if t["geonameid"] not in named
+        ]
     draw_labels(ax, proj, shown, info, obstacles, scale, towns)
     _draw_frame(fig, ax)
 
@@ -164,6 +167,14 @@ def draw_map(
                         parse_math=False)  # fmt: skip
         snap_to_pixels(text, renderer)
     return fig, info
+
+
+def towns_zoom(bbox: tuple[float, float, float, float], page: Page = DEFAULT_PAGE) -> int:
+    """The web zoom whose towns (:func:`geoapp.data.places.rule`) a map of ``bbox`` on
+    ``page`` shows: the screen's scale for the map's width, one zoom out, since on paper
+    the towns are context, not the subject. A data export of the box writes these towns.
+    """
+    return max(0, web_zoom(bbox, page.width * page.dpi * 0.97 / page.type_scale) - 1)
 
 
 def _on_pixel_grid(fig: Figure, rect: tuple[float, float, float, float]):

@@ -6,7 +6,8 @@
  * Dots go in a pane under the lines and symbols, and take no clicks; names are
  * placed by geoapp-names.js after the features' own, without collisions. Styles by
  * population class come from the server's style table. A standalone file has no
- * server: it shows the towns its summaries name only.
+ * server: it shows the towns its summaries name only. The Towns switch (towns=off in
+ * the address) stops the requests and clears the dots and names.
  */
 "use strict";
 
@@ -32,12 +33,24 @@
     }));
   }
 
-  /** Ask for the view's towns; draw the latest answer only. */
+  /** Whether the towns show: the page's Towns switch, which the query (towns=off) set. */
+  geoapp.townsOn = function () {
+    const box = document.getElementById("towns-toggle");
+    return !box || box.checked;
+  };
+
+  /** Ask for the view's towns; draw the latest answer only. Switched off: none, and no
+   * request (an answer still on its way is dropped). */
   geoapp.refreshPlaces = async function () {
     const map = geoapp.map;
     const s = geoapp.settings();
     if (!map || !s.placesUrl) return [];
     const mine = ++asked;
+    if (!geoapp.townsOn()) {
+      geoapp.places = [];
+      if (geoapp.drawNames) geoapp.drawNames();
+      return [];
+    }
     let places;
     try {
       places = await fetchPlaces(map);
@@ -68,5 +81,9 @@
     pane.classList.add("leaflet-zoom-hide");
     pane.setAttribute("aria-hidden", "true");
     map.on("moveend", () => geoapp.refreshPlaces());
+    // The switch also asks the view again (geoapp-ui.js): the towns the summaries name
+    // follow it there, and the address bar keeps towns=off.
+    const box = document.getElementById("towns-toggle");
+    if (box) box.addEventListener("change", () => geoapp.refreshPlaces());
   };
 })(window.geoapp);

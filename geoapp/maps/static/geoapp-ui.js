@@ -29,6 +29,10 @@
       const boxes = document.querySelectorAll(`input[name="${name.slice(0, -1)}"]`);
       params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
     }
+    // The towns context layer: on unless switched off (geoapp-places.js).
+    const towns = document.getElementById("towns-toggle");
+    if (towns && towns.checked) params.delete("towns");
+    else if (towns) params.set("towns", "off");
     // Time, status, country and source controls (geoapp-filters.js).
     if (geoapp.filterControls) geoapp.filterControls.write(params);
     if (geoapp.map) params.set("bbox", geoapp.viewBox(geoapp.map));
@@ -212,7 +216,7 @@
       geoapp.openFeature = null;
       geoapp.syncUrl(map);
     });
-    for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"]')) {
+    for (const input of document.querySelectorAll('input[name="sector"], input[name="layer"], input[name="towns"]')) {
       input.addEventListener("change", () => geoapp.apply());
     }
     map.on("moveend", () => {
