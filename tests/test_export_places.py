@@ -117,13 +117,16 @@ def test_the_command_line_takes_towns_on_or_off(capsys, tmp_path):
 
 def test_the_print_draws_no_towns_when_they_are_off(catalog):
     page = Page.from_pixels(800, 560, dpi=100)
-    drawn = {}
+    drawn, credits = {}, {}
     for towns in ("on", "off"):
         query = export_query(parse_query({"bbox": "48,34,56,40", "towns": towns}, "export"))
         fig, info = draw_map(catalog, query, page=page)
         drawn[towns] = info.labels
+        credits[towns] = info.attribution
     assert {"Tehran", "Qom"} <= set(drawn["on"])
     assert not {"Tehran", "Qom", "Rasht", "Sari"} & set(drawn["off"])
+    # GeoNames is credited for the towns drawn, and only then.
+    assert "GeoNames" in credits["on"] and "GeoNames" not in credits["off"]
     assert all(label in drawn["on"] for label in drawn["off"][:3])  # the features' labels stay
 
 

@@ -50,8 +50,11 @@ def attribution(
     crs: pyproj.CRS | None = None,
     *,
     short: bool = False,
+    towns: bool = False,
 ) -> str:
     """Basemap, the articles behind what is shown, the data date, the projection, the tool.
+
+    ``towns``: the map names towns (GeoNames'), so their licence is credited.
 
     ``short`` cuts long article titles (a small page's three lines of credits must still
     hold every licence and the tool's name)."""
@@ -73,7 +76,7 @@ def attribution(
         parts.append(f"Tiles: {styles.TILE_PROVIDERS[tiles]}")
     if articles:
         parts.append("Sources: " + "; ".join(articles))
-    if (catalog.build_info.get("named_places") or {}).get("places"):
+    if towns:
         parts.append("Towns: GeoNames (CC BY 4.0)")
     when = data_date(catalog)
     if when is not None:

@@ -152,12 +152,14 @@ def draw_map(
     draw_labels(ax, proj, shown, info, obstacles, scale, towns)
     _draw_frame(fig, ax)
 
-    info.attribution = attribution(catalog, shown, tiles, proj.crs)
+    info.attribution = attribution(catalog, shown, tiles, proj.crs, towns=bool(towns))
     # Wrapped here, not by matplotlib (which measures every word: slow): ~3.4 pt a character.
     width = int(page.width * 72 * 0.95 / (3.4 * scale))
     lines = textwrap.wrap(info.attribution, width=width)
     if len(lines) > 3:  # three lines fit the band: shorter titles, never a lost licence
-        info.attribution = attribution(catalog, shown, tiles, proj.crs, short=True)
+        info.attribution = attribution(
+            catalog, shown, tiles, proj.crs, short=True, towns=bool(towns)
+        )
         lines = textwrap.wrap(info.attribution, width=width)
     renderer = fig.canvas.get_renderer()
     step = 7.2 * scale / 72 / page.height  # one line of 6 pt type, as a page fraction

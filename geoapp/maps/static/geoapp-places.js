@@ -15,10 +15,31 @@
   const PANE = "places";
   let asked = 0;
 
+  /** Pixels of the grid the asked box is snapped to: half a 256-px tile. */
+  const CELL = 128;
+
+  /** The box asked for: the view's, widened to the grid of its zoom's half tiles.
+   * Readers of one shared link have screens of every size; snapped, most of them ask
+   * the same few URLs, which a cache in front (nginx, the browser) answers once. */
+  function snappedBox(map, zoom) {
+    const b = map.getBounds();
+    const nw = map.project(b.getNorthWest(), zoom);
+    const se = map.project(b.getSouthEast(), zoom);
+    const world = 256 * 2 ** zoom;
+    const x0 = Math.max(0, Math.floor(nw.x / CELL) * CELL);
+    const y0 = Math.max(0, Math.floor(nw.y / CELL) * CELL);
+    const x1 = Math.min(world, Math.ceil(se.x / CELL) * CELL);
+    const y1 = Math.min(world, Math.ceil(se.y / CELL) * CELL);
+    const a = map.unproject([x0, y1], zoom);
+    const c = map.unproject([x1, y0], zoom);
+    const clamp = (v, limit) => Math.min(limit, Math.max(-limit, v));
+    return [clamp(a.lng, 180), clamp(a.lat, 90), clamp(c.lng, 180), clamp(c.lat, 90)].map((v) => v.toFixed(4)).join(",");
+  }
+
   function url(map) {
     const s = geoapp.settings();
     const zoom = Math.round(map.getZoom());
-    return `${s.placesUrl}?${new URLSearchParams({ bbox: geoapp.viewBox(map), zoom })}`.replaceAll("%2C", ",");
+    return `${s.placesUrl}?${new URLSearchParams({ bbox: snappedBox(map, zoom), zoom })}`.replaceAll("%2C", ",");
   }
 
   /** The towns of the view, most populous first: [{id, name, country, population, class, lon, lat}]. */
