@@ -5,7 +5,8 @@ country; zoomed in past the last level it fetches the stored layer and draws it 
 place of the level, the same countries. The towns are asked for a box snapped outward
 to the half-tile grid of the zoom (checked with the Mercator formula written here), so
 that screens of other sizes on one shared link ask the same URLs of the cache. Which
-URLs were fetched is Chromium's record.
+URLs were fetched is Chromium's record. The page's scripts are what is checked here: on
+the files provider only (the levels' answers are checked on both, tests/test_generalise.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from __future__ import annotations
 import math
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from geoapp.data.generalise import FULL_FROM
 from geoapp.data.query import Query
 from tests.browser.test_map_page import open_map
+
+pytestmark = pytest.mark.parametrize("backend", ["files"], indirect=True)
 
 #: The countries and the sea drawn: each is one SVG path in the basemap pane.
 PATHS = "document.querySelectorAll('.leaflet-basemap-pane path').length"
