@@ -53,6 +53,8 @@ def test_a_geopackage_has_a_places_table_of_the_maps_towns(client, tmp_path):
     baku = frame[frame["geonameid"] == 587084].iloc[0]
     assert (baku["name"], baku["country"], baku["class"]) == ("Baku", "AZ", 1)
     assert baku["population"] > 2_000_000 and baku["attribution"] == ATTRIBUTION
+    # GeoNames' alternate names, as JSON text (a GeoPackage column holds no list).
+    assert {"Bakou", "Baki"} <= set(json.loads(baku["alternatenames"]))
     assert frame.crs.to_epsg() == 4326
 
 

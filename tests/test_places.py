@@ -271,6 +271,18 @@ def test_ogc_places_limit_is_at_most_10000_and_an_item_is_a_place(client):
     assert client.get("/ogc/collections/places/items/nowhere?f=json").status_code == 404
 
 
+
+def test_ogc_records_carry_geonames_alternate_names_the_map_answer_does_not(client, cities):
+    # The layer's records (an item, an items page) carry every alternate name GeoNames
+    # gives, in its order; the map's compact answer carries none (asserted above).
+    item = client.get(f"/ogc/collections/places/items/{BALKANABAT}?f=json").get_json()
+    assert item["properties"]["alternatenames"] == cities[BALKANABAT]["alternatenames"]
+    assert "Nebit-Dag" in item["properties"]["alternatenames"]
+    page = client.get("/ogc/collections/places/items?bbox=53,38.5,55,40.5&limit=50&f=json")
+    for feature in page.get_json()["features"]:
+        expected = cities[feature["id"]]["alternatenames"]
+        assert feature["properties"]["alternatenames"] == expected, feature["id"]
+
 # -- search -----------------------------------------------------------------------------------
 
 

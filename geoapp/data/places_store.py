@@ -31,6 +31,7 @@ from geoapp.data.places import (
     pop_key,
     read_source,
     source_facts,
+    with_alternates,
 )
 from geoapp.errors import ProviderError
 
@@ -127,7 +128,7 @@ def build(path: Path, source: Path | None = None, *, force: bool = False) -> Bui
                 conn.executemany(
                     "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ((p.geonameid, p.name, p.ascii, p.country, p.population, p.lon, p.lat,
-                      "\x1f".join(p.alternates), p.doc()) for p in data.places),
+                      p.alternates_json(), p.doc()) for p in data.places),
                 )  # fmt: skip
                 conn.executemany(
                     "INSERT INTO places_index VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -205,12 +206,14 @@ class PlacesStore:
         offset: int = 0,
         *,
         count: bool = False,
+        full: bool = False,
     ) -> tuple[int | None, list[str]]:
-        """Docs of the places in ``bbox`` with at least ``min_population``, most populous first."""
+        """Docs of the places in ``bbox`` with at least ``min_population``, most populous
+        first; ``full``: with their alternate names (:func:`with_alternates`)."""
         conn = self._conn()
         if bbox is None:
             rows = conn.execute(
-                "SELECT doc FROM places WHERE population >= ? "
+                "SELECT doc, alternates FROM places WHERE population >= ? "
                 "ORDER BY population DESC, geonameid LIMIT ? OFFSET ?",
                 (min_population, limit, offset),
             ).fetchall()
@@ -219,7 +222,7 @@ class PlacesStore:
                 (matched,) = conn.execute(
                     "SELECT count(*) FROM places WHERE population >= ?", (min_population,)
                 ).fetchone()
-            return matched, [r[0] for r in rows]
+            return matched, _docs(rows, full)
         minx, miny, maxx, maxy = bbox
         # The R*Tree holds 32-bit floats rounded outwards: the exact test is on the row.
         where = (
@@ -230,7 +233,8 @@ class PlacesStore:
         params = (minx, maxx, miny, maxy, pop_key(min_population) - 1e-3,
                   minx, maxx, miny, maxy, min_population)  # fmt: skip
         rows = conn.execute(
-            f"SELECT p.doc {where} ORDER BY p.population DESC, p.geonameid LIMIT ? OFFSET ?",
+            f"SELECT p.doc, p.alternates {where} "
+            "ORDER BY p.population DESC, p.geonameid LIMIT ? OFFSET ?",
             (*params, limit, offset),
         ).fetchall()
         matched = None
@@ -238,16 +242,16 @@ class PlacesStore:
             matched = _counted(rows, limit, offset)
             if matched is None:
                 (matched,) = conn.execute(f"SELECT count(*) {where}", params).fetchone()
-        return matched, [r[0] for r in rows]
+        return matched, _docs(rows, full)
 
     def get(self, geonameid: int) -> str | None:
-        """One place's doc by its GeoNames id."""
+        """One place's whole record (its doc with its alternate names) by its GeoNames id."""
         row = (
             self._conn()
-            .execute("SELECT doc FROM places WHERE geonameid = ?", (geonameid,))
+            .execute("SELECT doc, alternates FROM places WHERE geonameid = ?", (geonameid,))
             .fetchone()
         )
-        return None if row is None else row[0]
+        return None if row is None else with_alternates(*row)
 
     def search(self, folded: str, limit: int = SEARCH_LIMIT) -> list[tuple[str, bool]]:
         """Places one of whose folded names is or starts with ``folded``: (doc, exact).
@@ -272,3 +276,8 @@ class PlacesStore:
 
     def count(self) -> int:
         return int(self.facts()["places"])
+
+
+def _docs(rows: list[tuple[str, str]], full: bool) -> list[str]:
+    """The docs of ``(doc, alternates)`` rows, with their alternate names when ``full``."""
+    return [with_alternates(doc, alternates) if full else doc for doc, alternates in rows]

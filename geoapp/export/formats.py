@@ -361,7 +361,8 @@ def export_places(
     box uses (:func:`geoapp.maps.printed.figure.towns_zoom`): the same towns
     ``/api/places`` answers for that box and zoom, most populous first. Each carries
     its GeoNames id, name, country (ISO 3166-1 alpha-2, as GeoNames gives it),
-    population, population class and the credit GeoNames' licence asks for. None with
+    population, population class, GeoNames' alternate names and the credit its
+    licence asks for. None with
     ``towns=off``, and none (logged, not an error) when the provider has no places: the
     export of the features is still whole.
     """
@@ -369,7 +370,7 @@ def export_places(
         return []
     shown = rule(render.towns_zoom(selection.bbox, page))
     try:
-        answer = catalog.places(selection.bbox, shown.min_population, shown.limit)
+        answer = catalog.places(selection.bbox, shown.min_population, shown.limit, full=True)
     except ProviderError as exc:
         log.warning("exporting without towns: the places are not available (%s)", exc)
         return []
@@ -388,6 +389,7 @@ def export_places(
                 "geonameid": props["id"],
                 "population": props["population"],
                 "class": props["class"],
+                "alternatenames": props["alternatenames"],
                 "attribution": ATTRIBUTION,
             },
         })  # fmt: skip
@@ -450,7 +452,7 @@ def _cell(value):
 
 def place_table(places: list[dict]) -> gpd.GeoDataFrame:
     """The towns' own columns only (:func:`export_places`), not the features' schema."""
-    frame = pd.DataFrame([p["properties"] for p in places])
+    frame = pd.DataFrame([{k: _cell(v) for k, v in p["properties"].items()} for p in places])
     for name in PLACE_INT_FIELDS:
         frame[name] = frame[name].astype("Int64")
     geometry = [shape(p["geometry"]) for p in places]

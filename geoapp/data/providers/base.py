@@ -112,13 +112,16 @@ class Provider(ABC):
         offset: int = 0,
         *,
         count: bool = False,
+        full: bool = False,
     ) -> PlacesPage:
         """Places in ``bbox`` with at least ``min_population`` people, most populous first
-        (then by GeoNames id: a stable order for paging)."""
+        (then by GeoNames id: a stable order for paging). ``full``: each with its
+        alternate names (the layer's record); else the compact doc the map draws."""
 
     @abstractmethod
     def place(self, geonameid: int) -> str | None:
-        """One place's GeoJSON feature by GeoNames id; None when there is none."""
+        """One place's whole record (with its alternate names) by GeoNames id; None when
+        there is none."""
 
     @abstractmethod
     def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:

@@ -173,8 +173,11 @@ class FilesProvider(Provider):
         offset: int = 0,
         *,
         count: bool = False,
+        full: bool = False,
     ) -> PlacesPage:
-        matched, docs = self.places_store.places(bbox, min_population, limit, offset, count=count)
+        matched, docs = self.places_store.places(
+            bbox, min_population, limit, offset, count=count, full=full
+        )
         return PlacesPage(matched, docs)
 
     def place(self, geonameid: int) -> str | None:

@@ -354,6 +354,7 @@ class PostGISProvider(Provider):
         offset: int = 0,
         *,
         count: bool = False,
+        full: bool = False,
     ) -> PlacesPage:
         table = sql.Identifier(self.schema, places_db.PLACES_TABLE)
         condition, params = "population >= %s", [min_population]
@@ -361,7 +362,7 @@ class PostGISProvider(Provider):
             condition += " AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
             params += list(bbox)
         page = sql.SQL(
-            "SELECT doc FROM {t} WHERE " + condition + " "
+            "SELECT doc, alternates FROM {t} WHERE " + condition + " "
             "ORDER BY population DESC, geonameid LIMIT %s OFFSET %s"
         ).format(t=table)
         counted = sql.SQL("SELECT count(*) FROM {t} WHERE " + condition).format(t=table)
@@ -370,12 +371,13 @@ class PostGISProvider(Provider):
             # Never a prepared statement: a generic plan made for small boxes (GiST) would
             # serve the world at zoom 3 by scanning 180,000 rows; the population index is
             # right there, and only a plan for the actual values knows it (200 ms -> 2 ms).
-            docs = [r[0] for r in conn.execute(page, [*params, limit, offset], prepare=False)]
+            rows = conn.execute(page, [*params, limit, offset], prepare=False).fetchall()
+            docs = [places_data.with_alternates(*r) if full else r[0] for r in rows]
             matched = None
             if count:  # a page that is not full tells how many match: no second scan
-                full = len(docs) == limit or (not docs and offset > 0)
+                filled = len(docs) == limit or (not docs and offset > 0)
                 matched = (
-                    conn.execute(counted, params).fetchone()[0] if full else offset + len(docs)
+                    conn.execute(counted, params).fetchone()[0] if filled else offset + len(docs)
                 )
             return PlacesPage(matched, docs)
 
@@ -384,10 +386,10 @@ class PostGISProvider(Provider):
 
     def place(self, geonameid: int) -> str | None:
         table = sql.Identifier(self.schema, places_db.PLACES_TABLE)
-        statement = sql.SQL("SELECT doc FROM {} WHERE geonameid = %s").format(table)
+        statement = sql.SQL("SELECT doc, alternates FROM {} WHERE geonameid = %s").format(table)
         self.places_version()
         row = self._run(lambda conn: conn.execute(statement, [geonameid]).fetchone())
-        return None if row is None else row[0]
+        return None if row is None else places_data.with_alternates(*row)
 
     def search_places(self, folded: str, limit: int) -> list[tuple[str, bool]]:
         names = sql.Identifier(self.schema, places_db.NAMES_TABLE)
