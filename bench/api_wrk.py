@@ -131,17 +131,20 @@ def start(cmd: list[str], env: dict, probe: str) -> subprocess.Popen:
             time.sleep(0.2)
 
 
-def start_geoapp(port: int, env: dict, workers: int, threads: int) -> subprocess.Popen:
+def start_geoapp(
+    port: int, env: dict, workers: int, threads: int, *options: str
+) -> subprocess.Popen:
     """geoapp as it ships: gunicorn with ``geoapp.deploy.gunicorn`` (the data preloaded
     and the first view built in the master, the catalog frozen out of the cyclic GC),
-    on a loopback port instead of its unix socket, its run files in a new folder."""
+    on a loopback port instead of its unix socket, its run files in a new folder.
+    ``options`` are more of gunicorn's, after the config's (which they override)."""
     from geoapp.deploy import GUNICORN_CONFIG
 
     run_dir = tempfile.mkdtemp(prefix="geoapp-bench-run-")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     return start(
         [gunicorn, "-c", GUNICORN_CONFIG, "--workers", str(workers), "--threads", str(threads),
-         "--log-level", "warning", "--bind", f"127.0.0.1:{port}"],
+         "--log-level", "warning", "--bind", f"127.0.0.1:{port}", *options],
         {**env, "GEOAPP_RUN_DIR": run_dir}, f"http://127.0.0.1:{port}/api/layers",
     )  # fmt: skip
 

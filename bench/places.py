@@ -56,11 +56,12 @@ def view(zoom: int) -> str:
 
 
 def export_geojson(path: Path) -> int:
-    """Every place as one FeatureCollection (what pygeoapi's GeoJSON provider reads)."""
+    """Every place as one FeatureCollection (what pygeoapi's GeoJSON provider reads): the
+    records OGC items serve, alternate names included, so both sides send the same."""
     from geoapp.data.places_store import PlacesStore, default_path
 
     store = PlacesStore(default_path())
-    _, docs = store.places(None, 0, 10**6)
+    _, docs = store.places(None, 0, 10**6, full=True)
     with open(path, "w", encoding="utf-8") as out:
         out.write('{"type":"FeatureCollection","features":[')
         out.write(",".join(docs))
@@ -85,7 +86,7 @@ def peer_config(tmp: Path, port: int, geojson: Path, url: str) -> Path:
     table_resource["providers"] = [
         {"type": "feature", "name": "PostgreSQL", "data": data, "id_field": "geonameid",
          "table": "places", "geom_field": "geom",
-         "properties": ["name", "country", "population"]}
+         "properties": ["name", "country", "population", "alternates"]}
     ]  # fmt: skip
     config["resources"] = {"places": file_resource, "places_pg": table_resource}
     path.write_text(json.dumps(config, indent=1))
@@ -182,9 +183,12 @@ def main() -> None:
             base = {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}
             env = {"files": {"GEOAPP_DATABASE_URL": ""}, "postgis": {"GEOAPP_DATABASE_URL": url}}
             for name in ("files", "postgis"):
+                # Workers are not recycled (production's max_requests): a worker that grew
+                # would be replaced by a fresh fork, and the memory figure would hide it.
                 procs[name] = api_wrk.start_geoapp(
-                    ports[name], env[name], args.workers, args.worker_threads
-                )
+                    ports[name], env[name], args.workers, args.worker_threads,
+                    "--max-requests", "0",
+                )  # fmt: skip
             for name in ("pygeoapi", "peer_pg"):
                 procs[name] = api_wrk.start(
                     [str(PEER_VENV / "bin" / "gunicorn"), *gunicorn,
