@@ -111,10 +111,23 @@ def _whole(catalog: Catalog, layer_id: str, zoom: int | None) -> Encoded:
 
 
 def _collection(catalog: Catalog, query: Query, layer_id: str, zoom: int | None) -> bytes:
-    """The layer's features the query keeps, as a FeatureCollection; simplified to a
-    pixel at ``zoom`` when given (:mod:`geoapp.data.generalise`), else as stored."""
+    """The layer's features the query keeps, as a FeatureCollection; simplified to half
+    a pixel at ``zoom`` when given (:mod:`geoapp.data.generalise`), else as stored."""
     if zoom is None:
         encoded = catalog.page(query, layer_id).encoded
     else:
-        encoded = [encode(f) for f in generalise.simplified(catalog.query(query)[layer_id], zoom)]
+        level = _level(catalog, layer_id, zoom)
+        encoded = [level[f["properties"]["id"]] for f in catalog.query(query)[layer_id]]
     return _HEAD + b",".join(encoded) + _TAIL
+
+
+def _level(catalog: Catalog, layer_id: str, zoom: int) -> dict[str, bytes]:
+    """Each feature of the layer simplified for ``zoom``, encoded: built once per data
+    version and zoom (about 0.3 s for the countries), whatever filters later pick from
+    it, so that no request can make the server simplify again."""
+
+    def build() -> dict[str, bytes]:
+        features = catalog.query(Query(layers=(layer_id,)))[layer_id]
+        return {f["properties"]["id"]: encode(f) for f in generalise.simplified(features, zoom)}
+
+    return catalog.memo(("layer-level", layer_id, zoom), build)

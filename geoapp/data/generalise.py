@@ -2,10 +2,10 @@
 
 The basemap is Natural Earth's 1:10m countries, about 52,000 vertices (1 MB of JSON).
 Zoomed out, most of them fall within a pixel of their neighbours, yet the browser
-parses, projects and draws every one, at the first view and again at each zoom; that
-was most of the first view's time after the answers arrived (docs/places.md). So the
-page asks, below :data:`FULL_FROM`, for the layer simplified to a pixel of its zoom:
-``/api/layers/basemap?simplify=Z``.
+parses, projects and draws every one, at the first view and again at each zoom. So the
+page asks, below :data:`FULL_FROM`, for the layer simplified to half a pixel of its
+zoom: ``/api/layers/basemap?simplify=Z``, a third of the vertices and a fifth of the
+bytes at the first view's zoom (docs/places.md measures what it buys).
 
 The countries are simplified as one coverage (``shapely.coverage_simplify``): a border
 shared by two countries is simplified once, the same for both, so no gap or sliver
@@ -46,7 +46,7 @@ def levels(url: Callable[[int], str]) -> list[dict]:
 
 
 def simplified(features: list[dict], zoom: int) -> list[dict]:
-    """``features`` with their geometry simplified to a pixel at ``zoom`` (copies)."""
+    """``features`` with their geometry simplified to half a pixel at ``zoom`` (copies)."""
     # Half a pixel: at a whole pixel, Visvalingam's areas let a thin spit (the Arabat
     # Spit, on Ukraine's coast) move ten pixels at zoom 5; at half, no border moves more
     # than about 1.5 pixels from zoom 5 on, and 3.5 at zoom 3 (tests/test_generalise.py).

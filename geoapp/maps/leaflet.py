@@ -130,7 +130,7 @@ def page_settings(
     parts = basemap_parts(catalog)
     fetched = [*layers, *(p["layer"] for p in parts)]
     if layer_url is not None:
-        # Zoomed out, the countries come simplified to a pixel of the zoom (a fifth of
+        # Zoomed out, the countries come simplified to half a pixel of the zoom (a third of
         # the vertices at the first view); the stored layer from generalise.FULL_FROM on.
         for part in parts:
             if part["layer"] == "basemap":
