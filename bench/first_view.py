@@ -6,6 +6,8 @@ thematic feature is drawn and the towns of the view are named, and the bytes tha
 crossed the wire (Chromium's own count of encoded bytes, headers included). Goals
 (issue 14): at most 1 MB and 1 s on loopback. Printed as medians of ``--runs``, with
 the towns' share of the bytes (/api/places), and the ratio of each figure to its goal.
+Each provider twice: gunicorn alone, and as ``make serve-prod`` runs it (nginx in front,
+serving the static files and caching the answers); all four taken in turns.
 
     .venv/bin/python bench/first_view.py --runs 5
 """
@@ -13,14 +15,19 @@ the towns' share of the bytes (/api/places), and the ratio of each figure to its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_wrk  # noqa: E402  (bench/ is not a package: its siblings, for the shared setup)
 import providers_wrk  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import production  # noqa: E402
 
 GOAL_BYTES = 1_000_000
 GOAL_SECONDS = 1.0
@@ -75,18 +82,20 @@ def main() -> None:
     try:
         providers_wrk.load(url)
         base = {}
-        for name, env in (
-            ("files", {"GEOAPP_DATABASE_URL": ""}),
-            ("postgis", {"GEOAPP_DATABASE_URL": url}),
-        ):
+        envs = {"files": {"GEOAPP_DATABASE_URL": ""}, "postgis": {"GEOAPP_DATABASE_URL": url}}
+        for name, env in envs.items():
             port = api_wrk.free_port()
             base[name] = f"http://127.0.0.1:{port}"
             procs[name] = api_wrk.start_geoapp(port, env, args.workers, 4)
-        with sync_playwright() as p:
+        with contextlib.ExitStack() as stack, sync_playwright() as p:
+            # And as `make serve-prod` ships it: nginx in front (static files, the cache).
+            for name, env in envs.items():
+                run_dir = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "run"
+                base[f"{name}+nginx"] = stack.enter_context(production(run_dir, env)).url
             browser = p.chromium.launch(executable_path=CHROMIUM)
             for name in base:
                 first_view(browser, base[name] + "/")  # warm the server's caches
-            print(f"{'provider':9} {'median s':>9} {'min-max s':>13} {'MB':>6} {'towns KB':>9}"
+            print(f"{'server':13} {'median s':>9} {'min-max s':>13} {'MB':>6} {'towns KB':>9}"
                   f" {'s/goal':>7} {'MB/goal':>8}")  # fmt: skip
             # Taken in turns, so that the machine's drift (other sessions) falls on both.
             results: dict[str, list] = {name: [] for name in base}
@@ -99,7 +108,7 @@ def main() -> None:
                 mb = statistics.median(r[1] for r in runs) / 1e6
                 towns = statistics.median(r[2] for r in runs) / 1024
                 med = statistics.median(secs)
-                print(f"{name:9} {med:9.3f} {min(secs):6.3f}-{max(secs):.3f} {mb:6.3f} {towns:9.1f}"
+                print(f"{name:13} {med:9.3f} {min(secs):6.3f}-{max(secs):.3f} {mb:6.3f} {towns:9.1f}"
                       f" {med / GOAL_SECONDS:7.2f} {mb * 1e6 / GOAL_BYTES:8.2f}")  # fmt: skip
             browser.close()
     finally:
