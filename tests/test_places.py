@@ -271,7 +271,6 @@ def test_ogc_places_limit_is_at_most_10000_and_an_item_is_a_place(client):
     assert client.get("/ogc/collections/places/items/nowhere?f=json").status_code == 404
 
 
-
 def test_ogc_records_carry_geonames_alternate_names_the_map_answer_does_not(client, cities):
     # The layer's records (an item, an items page) carry every alternate name GeoNames
     # gives, in its order; the map's compact answer carries none (asserted above).
@@ -282,6 +281,7 @@ def test_ogc_records_carry_geonames_alternate_names_the_map_answer_does_not(clie
     for feature in page.get_json()["features"]:
         expected = cities[feature["id"]]["alternatenames"]
         assert feature["properties"]["alternatenames"] == expected, feature["id"]
+
 
 # -- search -----------------------------------------------------------------------------------
 
