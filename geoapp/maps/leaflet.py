@@ -32,7 +32,7 @@ from geoapp.data.catalog import Catalog
 from geoapp.data.query import CASPIAN_BBOX, CENTRE_DECIMALS, MAX_ZOOM, MIN_ZOOM, BBox, Query
 from geoapp.data.schema import COUNTRIES, FIELDS, LAYERS, SECTORS, STATUSES, is_web_url
 from geoapp.maps import assets, csp, reading
-from geoapp.maps.about import about, attribution_html, uses_geonames
+from geoapp.maps.about import about, attribution_html, towns_attribution_html, uses_geonames
 from geoapp.maps.printed.page import MAX_TITLE, PRESETS, Page
 from geoapp.maps.view import swatch_uri, view_answer
 
@@ -161,7 +161,9 @@ def page_settings(
         ],
         "centreDecimals": CENTRE_DECIMALS,
         # The basemap's credit in the map's attribution line (HTML written here, not data).
-        "attribution": str(attribution_html(geonames=uses_geonames(catalog))),
+        "attribution": str(attribution_html()),
+        # GeoNames' credit, on the line while the towns show (geoapp-access.js).
+        "townsAttribution": str(towns_attribution_html()) if uses_geonames(catalog) else None,
     }
 
 

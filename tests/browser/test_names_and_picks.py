@@ -250,6 +250,8 @@ def test_the_towns_switch_takes_the_towns_off_and_a_link_keeps_them_off(watched_
     page.wait_for_function("document.querySelectorAll('.map-name-town').length > 0")
     switch = page.get_by_role("checkbox", name="Towns")
     assert switch.is_checked() and asked
+    credits = page.locator(".leaflet-control-attribution")
+    assert "GeoNames" in credits.inner_text()
     switch.focus()
     page.keyboard.press("Space")  # a native checkbox: the keyboard works it
     page.wait_for_function(
@@ -262,6 +264,8 @@ def test_the_towns_switch_takes_the_towns_off_and_a_link_keeps_them_off(watched_
         "async () => { geoapp.map.panBy([300, 0], {animate: false}); await geoapp.applySoon(); }"
     )
     assert asked == [] and page.locator(".map-name-town").count() == 0
+    # GeoNames' credit goes with its towns; the basemap's stays.
+    assert "GeoNames" not in credits.inner_text() and "Natural Earth" in credits.inner_text()
     assert all(
         "towns=off" in a.get_attribute("href")
         for a in page.locator("#export-menu a[data-format]").all()
@@ -272,6 +276,10 @@ def test_the_towns_switch_takes_the_towns_off_and_a_link_keeps_them_off(watched_
     assert not page.get_by_role("checkbox", name="Towns").is_checked()
     assert asked == [] and page.locator(".map-name-town, .map-name-place").count() == 0
     assert "towns=off" in page.url
+    assert "GeoNames" not in page.locator(".leaflet-control-attribution").inner_text()
+    page.get_by_role("checkbox", name="Towns").check()
+    page.wait_for_function("() => document.querySelectorAll('.map-name-town').length > 0")
+    assert "GeoNames" in page.locator(".leaflet-control-attribution").inner_text()
 
 
 def test_search_finds_a_town_and_flies_to_it(watched_page, live_server):

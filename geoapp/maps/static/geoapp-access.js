@@ -53,6 +53,18 @@
     };
   }
 
+  let townsCredited = false;
+
+  /** GeoNames' credit on the attribution line while the towns show, and only then. */
+  function creditTowns(map) {
+    const credit = geoapp.settings().townsAttribution;
+    const on = Boolean(credit) && (!geoapp.townsOn || geoapp.townsOn());
+    if (!map.attributionControl || on === townsCredited) return;
+    if (on) map.attributionControl.addAttribution(credit);
+    else map.attributionControl.removeAttribution(credit);
+    townsCredited = on;
+  }
+
   /** Popups: sized to the map, focused from the keyboard, closed by Esc, focus given back. */
   function initPopups(map) {
     const container = map.getContainer();
@@ -110,6 +122,9 @@
     container.setAttribute("aria-label", "Map (arrow keys pan, plus and minus zoom)");
     const credit = geoapp.settings().attribution;
     if (credit && map.attributionControl) map.attributionControl.addAttribution(credit);
+    creditTowns(map);
+    const towns = document.getElementById("towns-toggle");
+    if (towns) towns.addEventListener("change", () => creditTowns(map));
     initDrawer();
     initPopups(map);
   };
