@@ -75,6 +75,17 @@ def rule(zoom: int) -> ZoomRule:
     return ZoomRule(zoom, 0, MAP_LIMIT)
 
 
+def shown_places(
+    catalog: Any, bbox: tuple[float, ...], zoom: int, *, full: bool = False
+) -> list[dict]:
+    """The places a web map of ``bbox`` shows at ``zoom`` (:func:`rule`), parsed, most
+    populous first: what the printed map labels and a data export writes. ``catalog``
+    is a :class:`geoapp.data.catalog.Catalog`; ProviderError when it has no places."""
+    shown = rule(zoom)
+    page = catalog.places(bbox, shown.min_population, shown.limit, full=full)
+    return [json.loads(doc) for doc in page.docs]
+
+
 def place_class(population: int) -> int:
     """The population class (1 the largest towns ... 5 villages) a place is drawn with."""
     for cls, least in CLASSES:
@@ -156,6 +167,12 @@ def with_alternates(doc: str, alternates: str) -> str:
     if not doc.endswith("}}"):
         raise ValueError("not a place's doc")
     return f'{doc[:-2]},"alternatenames":{alternates}}}}}'
+
+
+def docs_of(rows: Any, full: bool) -> list[str]:
+    """The docs of a store's ``(doc, alternates)`` rows, with their alternate names when
+    ``full`` (:func:`with_alternates`): both stores read places this way."""
+    return [with_alternates(doc, alternates) if full else doc for doc, alternates in rows]
 
 
 @dataclass(frozen=True)

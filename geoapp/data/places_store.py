@@ -28,6 +28,7 @@ from geoapp.data.places import (
     LAYOUT,
     SEARCH_LIMIT,
     dataset_path,
+    docs_of,
     pop_key,
     read_source,
     source_facts,
@@ -222,7 +223,7 @@ class PlacesStore:
                 (matched,) = conn.execute(
                     "SELECT count(*) FROM places WHERE population >= ?", (min_population,)
                 ).fetchone()
-            return matched, _docs(rows, full)
+            return matched, docs_of(rows, full)
         minx, miny, maxx, maxy = bbox
         # The R*Tree holds 32-bit floats rounded outwards: the exact test is on the row.
         where = (
@@ -242,7 +243,7 @@ class PlacesStore:
             matched = _counted(rows, limit, offset)
             if matched is None:
                 (matched,) = conn.execute(f"SELECT count(*) {where}", params).fetchone()
-        return matched, _docs(rows, full)
+        return matched, docs_of(rows, full)
 
     def get(self, geonameid: int) -> str | None:
         """One place's whole record (its doc with its alternate names) by its GeoNames id."""
@@ -276,8 +277,3 @@ class PlacesStore:
 
     def count(self) -> int:
         return int(self.facts()["places"])
-
-
-def _docs(rows: list[tuple[str, str]], full: bool) -> list[str]:
-    """The docs of ``(doc, alternates)`` rows, with their alternate names when ``full``."""
-    return [with_alternates(doc, alternates) if full else doc for doc, alternates in rows]

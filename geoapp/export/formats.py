@@ -39,7 +39,7 @@ import shapely
 from shapely.geometry import shape
 
 from geoapp.data.catalog import Catalog
-from geoapp.data.places import ATTRIBUTION, LICENSE_URL, rule
+from geoapp.data.places import ATTRIBUTION, LICENSE_URL, shown_places
 from geoapp.data.query import BBOX_HINT, CASPIAN_BBOX, Query
 from geoapp.data.schema import FIELDS
 from geoapp.errors import ProviderError, QueryError
@@ -368,15 +368,14 @@ def export_places(
     """
     if not selection.towns or selection.bbox is None:
         return []
-    shown = rule(render.towns_zoom(selection.bbox, page))
+    zoom = render.towns_zoom(selection.bbox, page)
     try:
-        answer = catalog.places(selection.bbox, shown.min_population, shown.limit, full=True)
+        features = shown_places(catalog, selection.bbox, zoom, full=True)
     except ProviderError as exc:
         log.warning("exporting without towns: the places are not available (%s)", exc)
         return []
     places = []
-    for doc in answer.docs:
-        feature = json.loads(doc)
+    for feature in features:
         props = feature["properties"]
         places.append({
             "type": "Feature",

@@ -25,7 +25,7 @@ from shapely.ops import polylabel
 
 from geoapp import styles
 from geoapp.data.catalog import Catalog
-from geoapp.data.places import place_class
+from geoapp.data.places import place_class, shown_places
 from geoapp.data.query import MAX_ZOOM, MIN_ZOOM, Query
 from geoapp.errors import ProviderError
 from geoapp.maps.stacks import stacks_of
@@ -112,16 +112,12 @@ def town_labels(catalog: Catalog, bbox: tuple[float, float, float, float], zoom:
     """Towns of the places layer in ``bbox`` as the web map shows them at ``zoom`` (the
     one rule, :func:`geoapp.data.places.rule`), most populous first, for the printed map:
     ``{text, lon, lat, geonameid, class}``. None when no places store is built."""
-    from geoapp.data.places import rule
-
-    shown = rule(zoom)
     try:
-        page = catalog.places(bbox, shown.min_population, shown.limit)
+        features = shown_places(catalog, bbox, zoom)
     except ProviderError:  # no store built: the map is drawn without towns
         return []
     out = []
-    for doc in page.docs:
-        feature = json.loads(doc)
+    for feature in features:
         props = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"][:2]
         out.append({"text": props["name"], "lon": lon, "lat": lat, "geonameid": props["id"],

@@ -372,7 +372,7 @@ class PostGISProvider(Provider):
             # serve the world at zoom 3 by scanning 180,000 rows; the population index is
             # right there, and only a plan for the actual values knows it (200 ms -> 2 ms).
             rows = conn.execute(page, [*params, limit, offset], prepare=False).fetchall()
-            docs = [places_data.with_alternates(*r) if full else r[0] for r in rows]
+            docs = places_data.docs_of(rows, full)
             matched = None
             if count:  # a page that is not full tells how many match: no second scan
                 filled = len(docs) == limit or (not docs and offset > 0)

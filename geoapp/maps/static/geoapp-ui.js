@@ -30,9 +30,8 @@
       params.set(name, Array.from(boxes).filter((b) => b.checked).map((b) => b.value).join(","));
     }
     // The towns context layer: on unless switched off (geoapp-places.js).
-    const towns = document.getElementById("towns-toggle");
-    if (towns && towns.checked) params.delete("towns");
-    else if (towns) params.set("towns", "off");
+    if (geoapp.townsOn()) params.delete("towns");
+    else params.set("towns", "off");
     // Time, status, country and source controls (geoapp-filters.js).
     if (geoapp.filterControls) geoapp.filterControls.write(params);
     if (geoapp.map) params.set("bbox", geoapp.viewBox(geoapp.map));
