@@ -27,7 +27,7 @@ from schemathesis import GenerationMode
 
 from tests.data import features as stored
 
-EXAMPLES = 12
+EXAMPLES = 8
 
 
 @pytest.fixture(scope="module")
