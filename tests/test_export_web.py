@@ -332,7 +332,7 @@ BBOXES = st.one_of(
 TITLES = st.one_of(TEXT, st.sampled_from(["$x^$", "Price $10 and $20", "100%", "%s", "\\"]))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fmt=st.sampled_from(["geojson", "csv", "svg", "svg", "png"]),
     query=st.fixed_dictionaries(

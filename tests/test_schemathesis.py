@@ -27,7 +27,7 @@ from schemathesis import GenerationMode
 
 from tests.data import features as stored
 
-EXAMPLES = 8
+EXAMPLES = 12
 
 
 @pytest.fixture(scope="module")
